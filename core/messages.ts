@@ -1,0 +1,105 @@
+// Shapes that cross the workflow/activity/client boundary. Types only: the workflow sandbox imports this.
+import type { CheckSpec, DecisionName, LeverId, Outcome, Plan } from '../plan/schema';
+
+export interface Release {
+  service: string;
+  version: string;
+  /** Hex SHA of the deployed (merge) commit, when known. */
+  commit?: string;
+  /** ISO time of the deploy. */
+  deployedAt: string;
+}
+
+export interface WatchInput {
+  plan: Plan;
+  release: Release;
+  startedBy: string;
+  /** Carried across continue-as-new; absent on the first run. */
+  state?: unknown;
+  /** Test hook: continue-as-new after this many watch hours of this run. */
+  continueAsNewAfterHours?: number;
+}
+
+/** Where the log probe stopped reading each file, kept in workflow state so lines are counted once. */
+export interface LogCursor {
+  files: Record<string, FileCursor>;
+}
+export interface FileCursor {
+  offset: number;
+  /** Inode and the file's first bytes identify the file, so a rotation is seen even at equal size. */
+  ino?: number;
+  head?: string;
+}
+
+export interface CheckRequest {
+  watchId: string;
+  checkId: string;
+  hour: number;
+  check: CheckSpec;
+  vars: Plan['vars'];
+  release: Release;
+  /** Trigger conditions over this check's values; the names of those that hold come back in `triggers`. */
+  triggers: Array<{ name: string; when: string }>;
+  logCursor?: LogCursor;
+}
+
+export interface ConditionResult {
+  name: string;
+  outcome: Outcome;
+  /** What was seen, e.g. "[RESPONSE_TIME] = 45.2s". */
+  detail?: string;
+  severity?: string;
+}
+
+export interface LogSummary {
+  lines: number;
+  counts: { normal: number; warning: number; alert: number };
+  patterns: Record<string, number>;
+  samples: { normal: string[]; warning: string[]; alert: string[] };
+  /** Files found truncated or replaced since the last read, read again from their start. */
+  rotated: string[];
+  cursor: LogCursor;
+}
+
+export interface CheckResult {
+  checkId: string;
+  hour: number;
+  outcome: Outcome;
+  /** For a fail: the severity of the worst failed condition (else the check's). */
+  severity?: string;
+  /** One line saying why, e.g. "Response time under 30s: [RESPONSE_TIME] = 45.2s". */
+  reason: string;
+  conditions: ConditionResult[];
+  durationMs: number;
+  metric?: number;
+  cost?: number;
+  triggers: string[];
+  /** Bounded excerpt of what the probe saw (at most 2 KB). */
+  evidence: string;
+  log?: LogSummary;
+  startedAt: string;
+}
+
+export interface Decide {
+  checkpoint: string;
+  decision: DecisionName;
+  by: string;
+  note?: string;
+}
+
+export interface Notification {
+  /** Stable per event: a retried delivery carries the same id. */
+  eventId: string;
+  watchId: string;
+  kind: string;
+  severity: 'critical' | 'error' | 'warning' | 'info';
+  title: string;
+  text: string;
+  /** The command that answers it, when one does. */
+  command?: string;
+  to?: string[];
+  at: string;
+  incident?: { id: string; action: 'trigger' | 'acknowledge' | 'resolve' };
+}
+
+export type { LeverId };

@@ -1,0 +1,325 @@
+// The watch plan: everything that varies between services, as data.
+// The workflow only ever sees a plan that passed this schema and the reference checks in ./validate.
+import { z } from 'zod';
+import { isDuration } from './duration';
+
+export const Duration = z
+  .string({ error: 'expected a duration such as "15m" or "4h"' })
+  .refine(isDuration, { error: (iss) => `not a duration: "${String(iss.input)}" (use e.g. 15m, 4h, 1h30m)` });
+
+const Id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'use lower-case letters, digits and dashes' });
+
+export const DECISIONS = ['continue', 'escalate', 'reduce-monitoring', 'extend', 'release', 'rollback'] as const;
+export const Decision = z.enum(DECISIONS, {
+  error: (iss) => `unknown decision "${String(iss.input)}" (one of ${DECISIONS.join(', ')})`,
+});
+
+export const LEVERS = ['kill-switch', 'conservative-mode', 'restart-services', 'rollback'] as const;
+export const LeverName = z.enum(LEVERS, {
+  error: (iss) => `unknown lever "${String(iss.input)}" (one of ${LEVERS.join(', ')})`,
+});
+
+export const OUTCOMES = ['ok', 'warn', 'fail'] as const;
+
+// ---- probes -------------------------------------------------------------------------------
+
+const HttpProbe = z.strictObject({
+  kind: z.literal('http'),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
+  url: z.string().min(1),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.unknown().optional(),
+  timeout: Duration.default('30s'),
+  /** HMAC-SHA256 over the raw body; the secret comes from the worker's environment, never the plan. */
+  sign: z
+    .strictObject({
+      secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'an environment variable name' }),
+      header: z.string().default('X-Signature-256'),
+    })
+    .optional(),
+  maxBodyBytes: z.number().int().positive().default(65_536),
+});
+
+const CommandProbe = z.strictObject({
+  kind: z.literal('command'),
+  /** argv items may be "${var}"; a list-valued var expands to several items. */
+  argv: z.array(z.string().min(1)).min(1),
+  /** Only when the plan explicitly opts in: run argv[0] as a /bin/sh -c script. */
+  shell: z.boolean().default(false),
+  cwd: z.string().optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  timeout: Duration.default('60s'),
+  json: z.boolean().default(false),
+  maxOutputBytes: z.number().int().positive().default(65_536),
+});
+
+const LogPattern = z.strictObject({
+  /** Used in conditions as [LOG].patterns.NAME, so an identifier. */
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'use lower-case letters, digits and underscores' }),
+  /** A regular expression, matched case-insensitively against each line. */
+  regex: z.string().min(1).refine(
+    (s) => {
+      try {
+        new RegExp(s, 'i');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: (iss) => `not a valid regular expression: ${String(iss.input)}` },
+  ),
+  /** The class counts as seen only when the pattern matched at least this many lines in a run. */
+  atLeast: z.number().int().min(1).default(1),
+  /** Only lines of these files (their paths as written in `files`). */
+  files: z.array(z.string()).optional(),
+});
+
+const LogProbe = z.strictObject({
+  kind: z.literal('log'),
+  files: z
+    .array(
+      z.strictObject({
+        path: z.string().min(1),
+        format: z.enum(['text', 'jsonl']).default('text'),
+        /** A missing file is a failed check unless optional. */
+        optional: z.boolean().default(false),
+      }),
+    )
+    .min(1),
+  classes: z.strictObject({
+    normal: z.array(LogPattern).default([]),
+    warning: z.array(LogPattern).default([]),
+    alert: z.array(LogPattern).default([]),
+  }),
+  /** JSON field summed into [LOG].cost (route decisions log their cost). */
+  costField: z.string().optional(),
+  samples: z.number().int().min(0).max(20).default(3),
+  maxBytesPerRun: z.number().int().positive().default(1_048_576),
+});
+
+export const Probe = z.discriminatedUnion('kind', [HttpProbe, CommandProbe, LogProbe], {
+  error: (iss) =>
+    iss.code === 'invalid_union' ? 'probe.kind must be one of http, command, log' : undefined,
+});
+export const Step = z.discriminatedUnion('kind', [HttpProbe, CommandProbe]);
+
+// ---- checks and tiers ---------------------------------------------------------------------
+
+/** A string must hold for ok; the object form adds a looser band that only warns. */
+export const Condition = z.union([
+  z.string().min(1),
+  z.strictObject({
+    name: z.string().optional(),
+    pass: z.string().min(1),
+    warn: z.string().min(1).optional(),
+    /** Severity of an incident opened by this condition, when it differs from the check's. */
+    severity: z.string().optional(),
+  }),
+]);
+
+export const Check = z.strictObject({
+  description: z.string().min(1),
+  severity: z.string(),
+  category: z.enum(['availability', 'performance', 'policy', 'federation', 'security', 'budget', 'reporting']),
+  probe: Probe,
+  conditions: z.array(Condition).min(1),
+  /** Failed runs in a row before the check counts as failing (Gatus' failure-threshold). */
+  failAfter: z.number().int().min(1).default(1),
+  /** Passing runs in a row before a failing check counts as healthy again. */
+  recoverAfter: z.number().int().min(1).default(2),
+  /** Record only: never opens an incident or fails a criterion. */
+  dryRun: z.boolean().default(false),
+  /** A condition-language value whose number is spent against the daily budget. */
+  cost: z.string().optional(),
+  /** The value charted for this check (e.g. "[RESPONSE_TIME]"). */
+  metric: z.string().optional(),
+  /** Checks run for evidence when this one opens an incident. */
+  investigate: z.array(z.string()).default([]),
+});
+
+export const Tier = z
+  .strictObject({
+    description: z.string().optional(),
+    every: Duration.optional(),
+    from: Duration.default('0h'),
+    to: Duration.optional(),
+    at: z.array(Duration).optional(),
+    checks: z.array(z.string()).min(1),
+    /** A run of this tier writes the daily report. */
+    report: z.boolean().default(false),
+  })
+  .refine((t) => (t.every === undefined) !== (t.at === undefined), {
+    error: 'a tier has either `every` (with from/to) or `at`, not both',
+  });
+
+// ---- people -------------------------------------------------------------------------------
+
+export const Person = z.strictObject({
+  name: z.string().min(1),
+  handle: z.string().optional(),
+  role: z.string().optional(),
+  /** Ed25519 public key (hex) for signed approvals. */
+  publicKey: z.string().regex(/^[0-9a-f]{64}$/, { error: 'a 32-byte Ed25519 public key in hex' }).optional(),
+});
+
+export const RotationWindow = z.strictObject({
+  name: z.string().min(1),
+  from: Duration,
+  to: Duration,
+  primary: z.string(),
+  backup: z.string(),
+  escalation: z.string(),
+});
+
+export const Severity = z.strictObject({
+  meaning: z.string().min(1),
+  ack: Duration,
+  /** An acknowledged incident not resolved within this goes back to the escalation chain. */
+  resolve: Duration,
+  pagerduty: z.enum(['critical', 'error', 'warning', 'info']),
+});
+
+export const Trigger = z
+  .strictObject({
+    name: Id,
+    description: z.string().min(1),
+    check: z.string().optional(),
+    /** A condition over the check's values; the trigger fires when it holds. */
+    when: z.string().optional(),
+    /** Fires only when seen in at least this many runs of the watch day (scheduled triggers). */
+    atLeast: z.number().int().min(1).default(1),
+    /** Not a trigger while an approved request for this lever exists in the watch. */
+    unlessLever: LeverName.optional(),
+    /** Fires when the day's spend passes the budget. */
+    budget: z.boolean().default(false),
+  })
+  .refine((t) => t.budget || (t.check !== undefined && t.when !== undefined), {
+    error: 'a trigger needs `check` and `when`, or `budget: true`',
+  });
+
+// ---- checkpoints --------------------------------------------------------------------------
+
+const CriterionBase = { name: z.string().min(1) };
+export const Criterion = z.discriminatedUnion('kind', [
+  z.strictObject({ ...CriterionBase, kind: z.literal('tier-passed'), tier: z.string(), allowWarn: z.boolean().default(true) }),
+  z.strictObject({ ...CriterionBase, kind: z.literal('checks-passed'), checks: z.array(z.string()).min(1), allowWarn: z.boolean().default(true) }),
+  z.strictObject({ ...CriterionBase, kind: z.literal('no-incidents'), severity: z.string().optional(), category: z.string().optional() }),
+  z.strictObject({ ...CriterionBase, kind: z.literal('report-written') }),
+  z.strictObject({ ...CriterionBase, kind: z.literal('budget-held') }),
+  z.strictObject({ ...CriterionBase, kind: z.literal('incidents-documented') }),
+  z.strictObject({ ...CriterionBase, kind: z.literal('note-given') }),
+]);
+
+export const Checkpoint = z.strictObject({
+  name: Id,
+  title: z.string().optional(),
+  at: Duration,
+  criteria: z.array(Criterion).default([]),
+  decisions: z.array(Decision).min(1),
+  deciders: z.array(z.string()).min(1),
+  /** Unanswered this long after opening: escalate, then again every `deadline` while it waits. */
+  deadline: Duration.default('2h'),
+  /** Decisions refused while any criterion is unmet. */
+  gated: z.array(Decision).default([]),
+});
+
+// ---- levers, budget, notifications ---------------------------------------------------------
+
+export const Lever = z.strictObject({
+  description: z.string().min(1),
+  steps: z.array(Step).min(1),
+  /** Re-run after the lever to confirm its effect. */
+  verify: z.string().optional(),
+  approval: z
+    .strictObject({
+      required: z.boolean().default(false),
+      approvers: z.array(z.string()).default([]),
+      within: Duration.default('30m'),
+    })
+    .default({ required: false, approvers: [], within: '30m' }),
+  requesters: z.array(z.string()).optional(),
+  /** The watch may pull this lever by itself while any of these checks is failing, at most `max` times. */
+  automatic: z
+    .strictObject({
+      whenFailing: z.array(z.string()).min(1),
+      /** Only when the failure is of this severity (e.g. critical: services down, not merely slow). */
+      severity: z.string().optional(),
+      max: z.number().int().min(0).default(1),
+    })
+    .optional(),
+});
+
+export const Sink = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('console') }),
+  z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('webhook'), urlEnv: z.string() }),
+  z.strictObject({ kind: z.literal('slack'), urlEnv: z.string() }),
+  z.strictObject({ kind: z.literal('pagerduty'), routingKeyEnv: z.string(), urlEnv: z.string().optional() }),
+]);
+
+export const Var = z.strictObject({
+  default: z.union([z.string(), z.array(z.string()).min(1)]),
+  /** The worker's environment variable that overrides the default (a list var splits on spaces). */
+  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  description: z.string().optional(),
+});
+
+export const PlanSchema = z.strictObject({
+  version: z.literal(1, { error: 'version must be 1' }),
+  name: Id,
+  service: Id,
+  description: z.string().optional(),
+  profile: z.enum(['dev', 'prod']).default('prod'),
+  signedApprovals: z.boolean().optional(),
+  clock: z.strictObject({
+    /** Real length of one watch hour: 1h in production, seconds in demos and tests. */
+    hour: Duration,
+    /** Length of the watch in watch hours. */
+    duration: Duration.default('48h'),
+  }),
+  vars: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/), Var).default({}),
+  people: z.record(Id, Person).refine((p) => Object.keys(p).length > 0, { error: 'at least one person' }),
+  rotation: z.strictObject({
+    windows: z.array(RotationWindow).min(1),
+    /** Times the whole chain (primary, backup, escalation) repeats before the incident stays with escalation. */
+    loops: z.number().int().min(1).default(2),
+  }),
+  severities: z.record(Id, Severity),
+  escalation: z
+    .strictObject({ immediate: z.array(Trigger).default([]), scheduled: z.array(Trigger).default([]) })
+    .default({ immediate: [], scheduled: [] }),
+  checks: z.record(Id, Check),
+  tiers: z.record(Id, Tier),
+  checkpoints: z.array(Checkpoint).default([]),
+  monitoring: z
+    .strictObject({
+      /** Cadence per tier after a reduce-monitoring decision. */
+      reduced: z.record(z.string(), Duration).default({}),
+      /** Watch hours added by an extend decision. */
+      extendBy: Duration.default('24h'),
+    })
+    .default({ reduced: {}, extendBy: '24h' }),
+  levers: z.partialRecord(LeverName, Lever).default({}),
+  budget: z.strictObject({ daily: z.number().nonnegative(), currency: z.string().default('USD') }).optional(),
+  notify: z
+    .strictObject({ sinks: z.array(Sink).default([{ kind: 'console' }]), reportsDir: z.string().default('reports') })
+    .default({ sinks: [{ kind: 'console' }], reportsDir: 'reports' }),
+});
+
+export type Plan = z.output<typeof PlanSchema>;
+export type PlanInput = z.input<typeof PlanSchema>;
+export type CheckSpec = z.output<typeof Check>;
+export type ProbeSpec = z.output<typeof Probe>;
+export type StepSpec = z.output<typeof Step>;
+export type ConditionSpec = z.output<typeof Condition>;
+export type TierSpec = z.output<typeof Tier>;
+export type CheckpointSpec = z.output<typeof Checkpoint>;
+export type CriterionSpec = z.output<typeof Criterion>;
+export type TriggerSpec = z.output<typeof Trigger>;
+export type LeverSpec = z.output<typeof Lever>;
+export type SinkSpec = z.output<typeof Sink>;
+export type DecisionName = (typeof DECISIONS)[number];
+export type LeverId = (typeof LEVERS)[number];
+export type Outcome = (typeof OUTCOMES)[number];
