@@ -1,5 +1,613 @@
-// The condition language (placeholder stub: being implemented).
+// The condition language: Gatus-like placeholders ([STATUS], [BODY].a.b, [LOG].alert ...),
+// comparisons, arithmetic, logic and a few functions. Pure: plan validation and the check
+// activities both use it.
+import jsep from 'jsep';
+import { isDuration, parseDuration } from '../plan/duration';
+import type { ConditionSpec, Outcome } from '../plan/schema';
+import type { ConditionResult } from './messages';
+
 export type ProbeKind = 'http' | 'command' | 'log';
-export function conditionError(_expr: string, _kind: ProbeKind): string | undefined {
+
+/** What a log probe exposes as [LOG]. */
+export interface LogValues {
+  alert: number;
+  warning: number;
+  normal: number;
+  patterns: Record<string, number>;
+  lines: number;
+  cost: number;
+}
+
+/** The placeholder values one probe run produced; absent ones are missing data. */
+export interface ProbeValues {
+  STATUS?: number;
+  /** Milliseconds. */
+  RESPONSE_TIME?: number;
+  EXIT_CODE?: number;
+  BODY?: unknown;
+  STDOUT?: unknown;
+  STDERR?: string;
+  LOG?: LogValues;
+}
+
+export type Placeholder = keyof ProbeValues;
+
+const PLACEHOLDER_KINDS: Record<Placeholder, readonly ProbeKind[]> = {
+  STATUS: ['http'],
+  RESPONSE_TIME: ['http', 'command', 'log'],
+  EXIT_CODE: ['command'],
+  BODY: ['http'],
+  STDOUT: ['command'],
+  STDERR: ['command'],
+  LOG: ['log'],
+};
+
+/** Placeholders whose value is a number or text, so they have no fields to read. */
+const SCALAR_PLACEHOLDERS = new Set<Placeholder>(['STATUS', 'RESPONSE_TIME', 'EXIT_CODE', 'STDERR']);
+const LOG_FIELDS = ['alert', 'warning', 'normal', 'patterns', 'lines', 'cost'];
+
+export function placeholdersFor(kind: ProbeKind): Placeholder[] {
+  return (Object.keys(PLACEHOLDER_KINDS) as Placeholder[]).filter((p) => PLACEHOLDER_KINDS[p].includes(kind));
+}
+
+// ---- parsing ------------------------------------------------------------------------------
+
+type Node = jsep.Expression;
+
+jsep.addBinaryOp('and', 2);
+jsep.addBinaryOp('or', 1);
+jsep.addUnaryOp('not');
+
+const BINARY_OPERATORS = new Set(['==', '!=', '<', '<=', '>', '>=', '&&', '||', 'and', 'or', '+', '-', '*', '/']);
+const UNARY_OPERATORS = new Set(['!', 'not', '-']);
+
+const FUNCTION_ARITY: Record<string, number> = {
+  len: 1,
+  words: 1,
+  matches: 2,
+  has: 1,
+  count: 3,
+  every: 3,
+  any: 3,
+};
+
+interface Compiled {
+  ast?: Node;
+  error?: string;
+  placeholders: Placeholder[];
+}
+
+const MAX_CACHED = 2_000;
+const compiled = new Map<string, Compiled>();
+
+function compile(expr: string): Compiled {
+  const cached = compiled.get(expr);
+  if (cached) return cached;
+  const result = compileUncached(expr);
+  if (compiled.size >= MAX_CACHED) compiled.clear();
+  compiled.set(expr, result);
+  return result;
+}
+
+function compileUncached(expr: string): Compiled {
+  if (expr.trim() === '') return { error: 'empty condition', placeholders: [] };
+  let ast: Node;
+  try {
+    ast = jsep(toParserSource(expr));
+  } catch (err) {
+    return { error: `syntax error: ${(err as Error).message}`, placeholders: [] };
+  }
+  const error = structureError(ast);
+  if (error) return { error, placeholders: [] };
+  return { ast, placeholders: placeholdersIn(ast) };
+}
+
+/**
+ * Rewrites the expression for jsep: durations outside strings become milliseconds
+ * (`30s` → `30000`), and string literals are raw: a backslash is kept as written (so
+ * `"Autonomy: 1\b"` is a regex word boundary), only `\"` and `\'` stand for the quote.
+ */
+function toParserSource(expr: string): string {
+  let out = '';
+  let i = 0;
+  while (i < expr.length) {
+    const ch = expr[i];
+    if (ch === '"' || ch === "'") {
+      const literal = rawStringLiteral(expr, i);
+      out += literal.source;
+      i = literal.end;
+    } else if (/[A-Za-z_$]/.test(ch)) {
+      const word = /[A-Za-z_$][\w$]*/y;
+      word.lastIndex = i;
+      const name = word.exec(expr)![0];
+      out += name;
+      i += name.length;
+    } else if (/\d/.test(ch)) {
+      const numberWord = /\d[\w.]*/y;
+      numberWord.lastIndex = i;
+      const token = numberWord.exec(expr)![0];
+      out += isDuration(token) ? String(parseDuration(token)) : token;
+      i += token.length;
+    } else {
+      out += ch;
+      i += 1;
+    }
+  }
+  return out;
+}
+
+function rawStringLiteral(expr: string, start: number): { source: string; end: number } {
+  const quote = expr[start];
+  let source = quote;
+  let i = start + 1;
+  while (i < expr.length && expr[i] !== quote) {
+    if (expr[i] === '\\' && i + 1 < expr.length) {
+      const next = expr[i + 1];
+      source += next === quote ? `\\${quote}` : `\\\\${next === '\\' ? '\\\\' : next}`;
+      i += 2;
+    } else {
+      source += expr[i];
+      i += 1;
+    }
+  }
+  if (i < expr.length) source += quote;
+  return { source, end: i + 1 };
+}
+
+/** The first thing in the tree the language does not have, or undefined. */
+function structureError(node: Node): string | undefined {
+  switch (node.type) {
+    case 'Literal':
+      return undefined;
+    case 'ArrayExpression':
+      return placeholderError(node as jsep.ArrayExpression);
+    case 'MemberExpression':
+      return memberError(node as jsep.MemberExpression);
+    case 'CallExpression':
+      return callError(node as jsep.CallExpression);
+    case 'BinaryExpression': {
+      const b = node as jsep.BinaryExpression;
+      if (!BINARY_OPERATORS.has(b.operator)) return `operator ${b.operator} is not supported`;
+      return structureError(b.left) ?? structureError(b.right);
+    }
+    case 'UnaryExpression': {
+      const u = node as jsep.UnaryExpression;
+      if (!UNARY_OPERATORS.has(u.operator)) return `operator ${u.operator} is not supported`;
+      return structureError(u.argument);
+    }
+    case 'Identifier':
+      return `unknown name "${(node as jsep.Identifier).name}" (placeholders are written in brackets, e.g. [STATUS]; strings in quotes)`;
+    case 'Compound':
+      return (node as jsep.Compound).body.length === 0
+        ? 'empty condition'
+        : 'expected one expression, found several (is an operator missing?)';
+    case 'ConditionalExpression':
+      return 'the ?: operator is not supported';
+    case 'ThisExpression':
+      return 'unknown name "this"';
+    default:
+      return `${node.type} is not supported`;
+  }
+}
+
+function placeholderName(node: Node): string | undefined {
+  if (node.type !== 'ArrayExpression') return undefined;
+  const elements = (node as jsep.ArrayExpression).elements;
+  if (elements.length !== 1 || elements[0]?.type !== 'Identifier') return undefined;
+  return (elements[0] as jsep.Identifier).name;
+}
+
+function isPlaceholder(name: string): name is Placeholder {
+  return Object.prototype.hasOwnProperty.call(PLACEHOLDER_KINDS, name);
+}
+
+function placeholderError(node: jsep.ArrayExpression): string | undefined {
+  const name = placeholderName(node);
+  if (name === undefined) return 'lists are not supported; placeholders are written like [STATUS]';
+  return isPlaceholder(name) ? undefined : `unknown placeholder [${name}]`;
+}
+
+/** A member path is only read from a placeholder: [BODY].cards[0].status. */
+function memberError(node: jsep.MemberExpression): string | undefined {
+  const { root, keys } = memberPath(node);
+  if (root.type !== 'ArrayExpression') return 'fields can only be read from a placeholder, e.g. [BODY].services.ollama';
+  const rootError = placeholderError(root as jsep.ArrayExpression);
+  if (rootError) return rootError;
+  const name = placeholderName(root) as Placeholder;
+  if (SCALAR_PLACEHOLDERS.has(name)) return `[${name}] has no fields`;
+  if (keys.some((key) => key.computed && !isLiteralKey(key.node))) {
+    return `[${name}]: a field in brackets is a quoted string or a number, e.g. [BODY].cards[0]`;
+  }
+  const first = keys[0];
+  if (name === 'LOG' && !first.computed && !LOG_FIELDS.includes((first.node as jsep.Identifier).name)) {
+    return `unknown field [LOG].${(first.node as jsep.Identifier).name} (one of ${LOG_FIELDS.join(', ')})`;
+  }
   return undefined;
+}
+
+function isLiteralKey(node: Node): boolean {
+  return node.type === 'Literal' && ['string', 'number'].includes(typeof (node as jsep.Literal).value);
+}
+
+function memberPath(node: jsep.MemberExpression): { root: Node; keys: Array<{ node: Node; computed: boolean }> } {
+  const keys: Array<{ node: Node; computed: boolean }> = [];
+  let current: Node = node;
+  while (current.type === 'MemberExpression') {
+    const m = current as jsep.MemberExpression;
+    keys.unshift({ node: m.property, computed: m.computed });
+    current = m.object;
+  }
+  return { root: current, keys };
+}
+
+function callError(node: jsep.CallExpression): string | undefined {
+  if (node.callee.type !== 'Identifier') return 'only the built-in functions can be called';
+  const name = (node.callee as jsep.Identifier).name;
+  if (!Object.prototype.hasOwnProperty.call(FUNCTION_ARITY, name)) {
+    return `unknown function ${name}() (one of ${Object.keys(FUNCTION_ARITY).join(', ')})`;
+  }
+  const arity = FUNCTION_ARITY[name];
+  if (node.arguments.length !== arity) {
+    return `${name}() takes ${arity} argument${arity === 1 ? '' : 's'}, got ${node.arguments.length}`;
+  }
+  for (const arg of node.arguments) {
+    const error = structureError(arg);
+    if (error) return error;
+  }
+  const pattern = node.arguments[1];
+  if (name === 'matches' && pattern.type === 'Literal' && typeof (pattern as jsep.Literal).value === 'string') {
+    const regexError = regexProblem((pattern as jsep.Literal).value as string);
+    if (regexError) return `matches(): ${regexError}`;
+  }
+  return undefined;
+}
+
+function regexProblem(source: string): string | undefined {
+  try {
+    new RegExp(source);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function placeholdersIn(node: Node): Placeholder[] {
+  const found = new Set<Placeholder>();
+  const visit = (n: Node | null | undefined) => {
+    if (!n || typeof n !== 'object') return;
+    const name = placeholderName(n);
+    if (name !== undefined && isPlaceholder(name)) found.add(name);
+    for (const child of childNodes(n)) visit(child);
+  };
+  visit(node);
+  return [...found];
+}
+
+function childNodes(node: Node): Node[] {
+  switch (node.type) {
+    case 'BinaryExpression':
+      return [(node as jsep.BinaryExpression).left, (node as jsep.BinaryExpression).right];
+    case 'UnaryExpression':
+      return [(node as jsep.UnaryExpression).argument];
+    case 'CallExpression':
+      return (node as jsep.CallExpression).arguments;
+    case 'MemberExpression': {
+      const m = node as jsep.MemberExpression;
+      return m.computed ? [m.object, m.property] : [m.object];
+    }
+    default:
+      return [];
+  }
+}
+
+// ---- static check ------------------------------------------------------------------------
+
+/** Why the expression is not a valid condition for this kind of probe, or undefined. */
+export function conditionError(expr: string, kind: ProbeKind): string | undefined {
+  const c = compile(expr);
+  if (c.error) return c.error;
+  for (const p of c.placeholders) {
+    if (!PLACEHOLDER_KINDS[p].includes(kind)) return `[${p}] is not available for ${article(kind)} ${kind} probe`;
+  }
+  return undefined;
+}
+
+function article(kind: ProbeKind): string {
+  return kind === 'http' ? 'an' : 'a';
+}
+
+// ---- evaluation ---------------------------------------------------------------------------
+
+/** The value of the expression; missing data is undefined, never an exception. Throws only for an invalid expression. */
+export function evaluate(expr: string, values: ProbeValues): unknown {
+  const c = compile(expr);
+  if (c.error || !c.ast) throw new Error(`invalid condition "${expr}": ${c.error}`);
+  return valueOfNode(c.ast, values);
+}
+
+/** True only when the expression evaluates to true; an invalid expression does not hold. */
+export function holds(expr: string, values: ProbeValues): boolean {
+  try {
+    return evaluate(expr, values) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The number an expression yields (for `metric` and `cost`), or undefined. */
+export function valueOf(expr: string, values: ProbeValues): number | undefined {
+  let value: unknown;
+  try {
+    value = evaluate(expr, values);
+  } catch {
+    return undefined;
+  }
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}
+
+function valueOfNode(node: Node, values: ProbeValues): unknown {
+  switch (node.type) {
+    case 'Literal':
+      return (node as jsep.Literal).value;
+    case 'ArrayExpression':
+      return values[placeholderName(node) as Placeholder];
+    case 'MemberExpression': {
+      const m = node as jsep.MemberExpression;
+      const key = m.computed ? valueOfNode(m.property, values) : (m.property as jsep.Identifier).name;
+      return fieldOf(valueOfNode(m.object, values), key);
+    }
+    case 'CallExpression':
+      return callFunction(node as jsep.CallExpression, values);
+    case 'UnaryExpression':
+      return applyUnary((node as jsep.UnaryExpression).operator, valueOfNode((node as jsep.UnaryExpression).argument, values));
+    case 'BinaryExpression':
+      return applyBinary(node as jsep.BinaryExpression, values);
+    default:
+      return undefined;
+  }
+}
+
+function fieldOf(container: unknown, key: unknown): unknown {
+  if (container === null || typeof container !== 'object') return undefined;
+  if (typeof key !== 'string' && typeof key !== 'number') return undefined;
+  if (Array.isArray(container) && typeof key === 'number') return container[key];
+  return Object.prototype.hasOwnProperty.call(container, key) ? (container as Record<string, unknown>)[key] : undefined;
+}
+
+function fieldAtPath(item: unknown, path: unknown): unknown {
+  if (typeof path !== 'string') return fieldOf(item, path);
+  return path.split('.').reduce<unknown>((value, key) => fieldOf(value, key), item);
+}
+
+function applyUnary(operator: string, value: unknown): unknown {
+  if (value === undefined) return undefined;
+  if (operator === '-') return typeof value === 'number' ? -value : undefined;
+  return !truthy(value);
+}
+
+function applyBinary(node: jsep.BinaryExpression, values: ProbeValues): unknown {
+  const left = valueOfNode(node.left, values);
+  switch (node.operator) {
+    case '&&':
+    case 'and':
+      return truthy(left) && truthy(valueOfNode(node.right, values));
+    case '||':
+    case 'or':
+      return truthy(left) || truthy(valueOfNode(node.right, values));
+  }
+  const right = valueOfNode(node.right, values);
+  switch (node.operator) {
+    case '==':
+      return equals(left, right);
+    case '!=':
+      return left !== undefined && right !== undefined && !equals(left, right);
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return compare(node.operator, left, right);
+    default:
+      return arithmetic(node.operator, left, right);
+  }
+}
+
+function truthy(value: unknown): boolean {
+  return Boolean(value);
+}
+
+/** Equality of like values; a number equals its numeric text; anything equals nothing missing. */
+function equals(a: unknown, b: unknown): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (typeof a === 'number' && typeof b === 'string') return numericText(b) === a;
+  if (typeof a === 'string' && typeof b === 'number') return numericText(a) === b;
+  if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) return JSON.stringify(a) === JSON.stringify(b);
+  return a === b;
+}
+
+function numericText(text: string): number | undefined {
+  if (text.trim() === '') return undefined;
+  const n = Number(text);
+  return Number.isNaN(n) ? undefined : n;
+}
+
+function compare(operator: string, a: unknown, b: unknown): boolean {
+  let x = a;
+  let y = b;
+  if (typeof x === 'number' && typeof y === 'string') y = numericText(y);
+  if (typeof x === 'string' && typeof y === 'number') x = numericText(x);
+  const comparable = (typeof x === 'number' && typeof y === 'number') || (typeof x === 'string' && typeof y === 'string');
+  if (!comparable) return false;
+  const [p, q] = [x as number | string, y as number | string];
+  if (operator === '<') return p < q;
+  if (operator === '<=') return p <= q;
+  if (operator === '>') return p > q;
+  return p >= q;
+}
+
+function arithmetic(operator: string, a: unknown, b: unknown): unknown {
+  if (operator === '+' && typeof a === 'string' && typeof b === 'string') return a + b;
+  if (typeof a !== 'number' || typeof b !== 'number') return undefined;
+  const result = operator === '+' ? a + b : operator === '-' ? a - b : operator === '*' ? a * b : a / b;
+  return Number.isFinite(result) ? result : undefined;
+}
+
+function callFunction(node: jsep.CallExpression, values: ProbeValues): unknown {
+  const name = (node.callee as jsep.Identifier).name;
+  const args = node.arguments.map((arg) => valueOfNode(arg, values));
+  switch (name) {
+    case 'len':
+      return lengthOf(args[0]);
+    case 'words':
+      return typeof args[0] === 'string' ? args[0].split(/\s+/).filter(Boolean).length : undefined;
+    case 'matches':
+      return typeof args[0] === 'string' && typeof args[1] === 'string' && regexTest(args[1], args[0]);
+    case 'has':
+      return args[0] !== undefined && args[0] !== null;
+    case 'count':
+      return Array.isArray(args[0]) ? args[0].filter((item) => equals(fieldAtPath(item, args[1]), args[2])).length : undefined;
+    case 'every':
+      return Array.isArray(args[0]) && args[0].length > 0 && args[0].every((item) => equals(fieldAtPath(item, args[1]), args[2]));
+    case 'any':
+      return Array.isArray(args[0]) && args[0].some((item) => equals(fieldAtPath(item, args[1]), args[2]));
+    default:
+      return undefined;
+  }
+}
+
+function lengthOf(value: unknown): number | undefined {
+  if (typeof value === 'string' || Array.isArray(value)) return value.length;
+  if (value !== null && typeof value === 'object') return Object.keys(value).length;
+  return undefined;
+}
+
+const regexes = new Map<string, RegExp | null>();
+
+function regexTest(source: string, text: string): boolean {
+  if (!regexes.has(source)) {
+    if (regexes.size >= MAX_CACHED) regexes.clear();
+    regexes.set(source, regexProblem(source) ? null : new RegExp(source));
+  }
+  return regexes.get(source)?.test(text) ?? false;
+}
+
+// ---- judging a check --------------------------------------------------------------------------
+
+export interface Verdict {
+  outcome: Outcome;
+  severity?: string;
+  reason: string;
+  conditions: ConditionResult[];
+}
+
+const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
+const OUTCOME_RANK: Record<Outcome, number> = { ok: 0, warn: 1, fail: 2 };
+const MAX_DETAIL = 200;
+
+export function severityRank(severity: string | undefined): number {
+  return (severity !== undefined && SEVERITY_RANK[severity]) || 0;
+}
+
+/** Every condition against the values: worst outcome wins, with the worst severity among the conditions that gave it. */
+export function judge(conditions: ConditionSpec[], values: ProbeValues, checkSeverity: string): Verdict {
+  const results = conditions.map((c) => judgeCondition(c, values, checkSeverity));
+  const outcome = results.reduce<Outcome>((worst, r) => (OUTCOME_RANK[r.outcome] > OUTCOME_RANK[worst] ? r.outcome : worst), 'ok');
+  if (outcome === 'ok') return { outcome, reason: 'all conditions hold', conditions: results };
+  const culprits = results.filter((r) => r.outcome === outcome);
+  const severity = culprits.reduce<string | undefined>(
+    (worst, r) => (worst === undefined || severityRank(r.severity) > severityRank(worst) ? r.severity : worst),
+    undefined,
+  );
+  return { outcome, severity, reason: describeResult(culprits[0]), conditions: results };
+}
+
+function judgeCondition(spec: ConditionSpec, values: ProbeValues, checkSeverity: string): ConditionResult {
+  const c = typeof spec === 'string' ? { name: spec, pass: spec } : { ...spec, name: spec.name ?? spec.pass };
+  const severity = c.severity ?? checkSeverity;
+  const outcome: Outcome = holds(c.pass, values) ? 'ok' : c.warn !== undefined && holds(c.warn, values) ? 'warn' : 'fail';
+  const detail = describeValues([c.pass, ...(c.warn ? [c.warn] : [])], values);
+  return { name: c.name, outcome, severity, ...(detail ? { detail } : {}) };
+}
+
+function describeResult(result: ConditionResult): string {
+  return result.detail ? `${result.name}: ${result.detail}` : result.name;
+}
+
+/** "[RESPONSE_TIME] = 45.2s, words([STDOUT].sixWord) = 5": what the expressions looked at. */
+export function describeValues(exprs: string[], values: ProbeValues): string | undefined {
+  const seen = new Map<string, string>();
+  for (const expr of exprs) {
+    const c = compile(expr);
+    if (c.error || !c.ast) {
+      seen.set(expr, `invalid condition: ${c.error}`);
+      continue;
+    }
+    for (const term of observedTerms(c.ast)) {
+      const text = render(term);
+      if (!seen.has(text)) seen.set(text, `${text} = ${formatValue(valueOfNode(term, values), text === '[RESPONSE_TIME]')}`);
+    }
+  }
+  if (seen.size === 0) return undefined;
+  return clip([...seen.values()].join(', '), MAX_DETAIL);
+}
+
+/** Functions whose result says more than their input; the others give a true/false the condition already shows. */
+const COUNTING_FUNCTIONS = new Set(['count', 'len', 'words']);
+
+/** Placeholder paths, and counting calls over them. */
+function observedTerms(node: Node): Node[] {
+  if (node.type === 'ArrayExpression' || node.type === 'MemberExpression') return [node];
+  const terms: Node[] = [];
+  if (node.type === 'CallExpression') {
+    const name = ((node as jsep.CallExpression).callee as jsep.Identifier).name;
+    if (COUNTING_FUNCTIONS.has(name) && placeholdersIn(node).length > 0) terms.push(node);
+  }
+  for (const child of childNodes(node)) terms.push(...observedTerms(child));
+  return terms;
+}
+
+function render(node: Node): string {
+  switch (node.type) {
+    case 'Literal':
+      return JSON.stringify((node as jsep.Literal).value);
+    case 'ArrayExpression':
+      return `[${placeholderName(node)}]`;
+    case 'MemberExpression': {
+      const m = node as jsep.MemberExpression;
+      const object = render(m.object);
+      return m.computed ? `${object}[${render(m.property)}]` : `${object}.${(m.property as jsep.Identifier).name}`;
+    }
+    case 'CallExpression': {
+      const call = node as jsep.CallExpression;
+      return `${(call.callee as jsep.Identifier).name}(${call.arguments.map(render).join(', ')})`;
+    }
+    case 'UnaryExpression': {
+      const u = node as jsep.UnaryExpression;
+      return `${u.operator === 'not' ? 'not ' : u.operator}${render(u.argument)}`;
+    }
+    case 'BinaryExpression': {
+      const b = node as jsep.BinaryExpression;
+      return `(${render(b.left)} ${b.operator} ${render(b.right)})`;
+    }
+    default:
+      return node.type;
+  }
+}
+
+function formatValue(value: unknown, isResponseTime: boolean): string {
+  if (value === undefined) return 'missing';
+  if (isResponseTime && typeof value === 'number') return formatMs(value);
+  if (typeof value === 'string') return JSON.stringify(clip(value, 80));
+  if (typeof value === 'object' && value !== null) return clip(JSON.stringify(value), 80);
+  return String(value);
+}
+
+/** 850 → "850ms", 45_200 → "45.2s". */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')}s`;
+}
+
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

@@ -59,6 +59,8 @@ export interface LogSummary {
   /** Files found truncated or replaced since the last read, read again from their start. */
   rotated: string[];
   cursor: LogCursor;
+  /** Sum of the probe's `costField` over the JSON lines read in this run ([LOG].cost). */
+  cost?: number;
 }
 
 export interface CheckResult {

@@ -1,0 +1,114 @@
+// Typed helpers over the Temporal client: what the CLI, the trigger endpoint, the demo and the tests use.
+import { randomUUID } from 'node:crypto';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Decide, Release } from '../core/messages';
+import type { CheckpointState } from '../core/state';
+import type { WatchStatus } from '../core/status';
+import type { Plan } from '../plan/schema';
+import { decideSignal, decideUpdate, REFUSED, SA, statusQuery, TASK_QUEUE } from '../workflows/definitions';
+import type { watchWorkflow } from '../workflows/watch';
+
+/** Refused by the watch (bad or unauthorised input): the CLI exits 2 with the reason. */
+export class Refused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Refused';
+  }
+}
+
+const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const COMMIT = /^[0-9a-f]{7,40}$/;
+
+/** Checks release fields from outside before they go anywhere; throws Refused naming the bad field. */
+export function checkRelease(r: Partial<Release>): Release {
+  if (!r.service || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(r.service)) throw new Refused(`service must be lower-case letters, digits and dashes (got ${JSON.stringify(r.service ?? '')})`);
+  if (!r.version || !VERSION.test(r.version)) throw new Refused(`release must be a plain tag such as v1.0 or 2024.11.3 (got ${JSON.stringify(r.version ?? '')})`);
+  if (r.commit !== undefined && !COMMIT.test(r.commit)) throw new Refused(`commit must be a hex SHA of 7-40 characters (got ${JSON.stringify(r.commit)})`);
+  const deployedAt = r.deployedAt ?? new Date().toISOString();
+  if (Number.isNaN(Date.parse(deployedAt))) throw new Refused(`deployedAt must be an ISO time (got ${JSON.stringify(deployedAt)})`);
+  return { service: r.service, version: r.version, commit: r.commit, deployedAt };
+}
+
+export function watchIdFor(service: string, version: string): string {
+  return `watch-${service}-${version}`.replace(/[^A-Za-z0-9._-]/g, '-');
+}
+
+export interface StartWatch {
+  plan: Plan;
+  release: Release;
+  startedBy: string;
+  id?: string;
+  taskQueue?: string;
+  continueAsNewAfterHours?: number;
+}
+
+export interface Started {
+  workflowId: string;
+  runId: string;
+  /** false when the watch of this release already existed (a retried start). */
+  started: boolean;
+}
+
+export async function startWatch(client: Client, req: StartWatch): Promise<Started> {
+  const release = checkRelease(req.release);
+  if (req.plan.service !== release.service) throw new Refused(`plan ${req.plan.name} watches service "${req.plan.service}", not "${release.service}"`);
+  const workflowId = req.id ?? watchIdFor(release.service, release.version);
+  const requestId = randomUUID();
+  try {
+    const handle = await client.workflow.start<typeof watchWorkflow>('watchWorkflow', {
+      taskQueue: req.taskQueue ?? TASK_QUEUE,
+      workflowId,
+      args: [{ plan: req.plan, release, startedBy: req.startedBy, continueAsNewAfterHours: req.continueAsNewAfterHours }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A release is watched once: a start after its watch ended returns that watch.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      memo: { requestId },
+      staticSummary: `${release.service} ${release.version}: ${req.plan.name} watch`,
+      staticDetails: `Started by ${req.startedBy}. Deployed ${release.deployedAt}${release.commit ? `, commit ${release.commit}` : ''}.`,
+      typedSearchAttributes: [
+        { key: SA.service, value: release.service },
+        { key: SA.release, value: release.version },
+        { key: SA.phase, value: 'watching' },
+        { key: SA.health, value: 'healthy' },
+        { key: SA.openIncidents, value: 0 },
+      ],
+    });
+    const memo = (await handle.describe()).memo as { requestId?: string } | undefined;
+    return { workflowId, runId: handle.firstExecutionRunId, started: memo?.requestId === requestId };
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      const desc = await client.workflow.getHandle(workflowId).describe();
+      return { workflowId, runId: desc.runId, started: false };
+    }
+    throw err;
+  }
+}
+
+export function watchHandle(client: Client, id: string): WorkflowHandle<typeof watchWorkflow> {
+  return client.workflow.getHandle<typeof watchWorkflow>(id);
+}
+
+export async function watchStatusOf(client: Client, id: string, events = 30): Promise<WatchStatus> {
+  return watchHandle(client, id).query(statusQuery, events);
+}
+
+/** Sends a decision as an Update; a refusal becomes Refused with the watch's reason. */
+export async function decide(client: Client, id: string, d: Decide, updateId?: string): Promise<CheckpointState> {
+  try {
+    return await watchHandle(client, id).executeUpdate(decideUpdate, { args: [d], updateId: updateId ?? randomUUID() });
+  } catch (err) {
+    throw refusal(err);
+  }
+}
+
+export async function decideBySignal(client: Client, id: string, d: Decide): Promise<void> {
+  await watchHandle(client, id).signal(decideSignal, d);
+}
+
+export function refusal(err: unknown): unknown {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === REFUSED) {
+    return new Refused(err.cause.message);
+  }
+  return err;
+}

@@ -1,0 +1,8 @@
+import type { Route } from '../context';
+import { adminRoutes } from './admin';
+import { federationRoutes } from './federation';
+import { leverRoutes } from './levers';
+import { reportRoutes } from './reports';
+import { serviceRoutes } from './service';
+
+export const ROUTES: Route[] = [...serviceRoutes, ...federationRoutes, ...leverRoutes, ...reportRoutes, ...adminRoutes];

@@ -1,0 +1,44 @@
+// Where the installed Temporal binaries are, and a workflow bundle built once per test file.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+
+const ROOT = join(__dirname, '..', '..');
+
+export function toolPaths(): { temporal: string; testServer: string } {
+  const file = join(ROOT, '.tools', 'paths.json');
+  if (!existsSync(file)) throw new Error('Temporal binaries are not installed: run `bash scripts/setup.sh` (npm test does it)');
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  return bundle;
+}
+
+const noop = () => undefined;
+const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
+
+/** The time-skipping server, with the watch's search attributes registered as the dev server has them. */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPaths().testServer } } });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, k.type === 'INT' ? 3 : 2])),
+  });
+  return env;
+}
+
+export function devServerEnv(dbFilename?: string): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: toolPaths().temporal },
+      searchAttributes: SEARCH_ATTRIBUTES,
+      dbFilename,
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+}

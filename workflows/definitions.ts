@@ -1,0 +1,27 @@
+// Messages a watch answers: shared by the workflow, the client and the tests.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Decide } from '../core/messages';
+import type { CheckpointState } from '../core/state';
+import type { WatchStatus } from '../core/status';
+
+export const statusQuery = defineQuery<WatchStatus, [number?]>('status');
+export const decideUpdate = defineUpdate<CheckpointState, [Decide]>('decide');
+/** The same decision for callers that must not wait on a worker (`temporal workflow signal`). */
+export const decideSignal = defineSignal<[Decide]>('decide');
+/** Test hook: continue-as-new at the next quiet moment. */
+export const continueAsNewSignal = defineSignal('continueAsNow');
+
+export const SA = {
+  service: defineSearchAttributeKey('RwService', SearchAttributeType.KEYWORD),
+  release: defineSearchAttributeKey('RwRelease', SearchAttributeType.KEYWORD),
+  phase: defineSearchAttributeKey('RwPhase', SearchAttributeType.KEYWORD),
+  health: defineSearchAttributeKey('RwHealth', SearchAttributeType.KEYWORD),
+  openIncidents: defineSearchAttributeKey('RwOpenIncidents', SearchAttributeType.INT),
+};
+export const SEARCH_ATTRIBUTES = Object.values(SA);
+
+/** Failure type of a refused update: the CLI maps it to exit code 2. */
+export const REFUSED = 'Refused';
+
+export const TASK_QUEUE = 'release-watch';

@@ -1,0 +1,2 @@
+// The workflow types the worker registers.
+export { watchWorkflow } from './watch';

@@ -1,0 +1,446 @@
+// The watch: runs the plan's tiers at their watch hours, opens checkpoints and waits for people's
+// decisions, escalates what is left unanswered. Deterministic code only; every deadline is an
+// absolute time in the state, so it holds across worker restarts and continue-as-new.
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type * as activities from '../activities';
+import { applyDecision, decisionError, DecisionEffect, openCheckpoint, deadlineMs } from '../core/checkpoints';
+import type { CheckResult, Decide, Notification, WatchInput } from '../core/messages';
+import { escalationChain, onCallAt, personLabel } from '../core/rotation';
+import { checksOf, hourLabel, hourMs as hourMsOf, nextSlot, tiersDueAt } from '../core/schedule';
+import {
+  audit,
+  health,
+  initialState,
+  isEnded,
+  openIncidents,
+  pendingCheckpoints,
+  recordCheck,
+  recordTierRun,
+  REFUSED_MAX,
+  round1,
+  watchDay,
+  WatchState,
+} from '../core/state';
+import { watchStatus } from '../core/status';
+import { parseDuration } from '../plan/duration';
+import type { Plan } from '../plan/schema';
+import { continueAsNewSignal, decideSignal, decideUpdate, REFUSED, SA, statusQuery } from './definitions';
+
+const { notify, writeReport } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+export interface WatchResult {
+  watchId: string;
+  phase: WatchState['phase'];
+  hour: number;
+  generation: number;
+  incidents: number;
+}
+
+export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
+  const { plan } = input;
+  const hourMs = hourMsOf(plan);
+  const info = workflowInfo();
+  const state: WatchState = input.state
+    ? (input.state as WatchState)
+    : initialState(info.workflowId, plan, input.release, input.startedBy, Date.now());
+  if (input.state) state.generation++;
+  const hourNow = () => (Date.now() - state.startedAt) / hourMs;
+  const dueAt = (hour: number) => state.startedAt + hour * hourMs;
+  const firstHourOfRun = state.nextHour;
+
+  let version = 0; // bumped on every change the main loop must look at
+  let inflight = 0;
+  let continueAsNewRequested = false;
+  const changed = () => version++;
+  const track = (p: Promise<unknown>) => {
+    inflight++;
+    void p.finally(() => {
+      inflight--;
+      changed();
+    });
+  };
+
+  // ---- messages -------------------------------------------------------------------------
+
+  setHandler(statusQuery, (events?: number) => watchStatus(plan, state, Date.now(), hourMs, events));
+
+  setHandler(
+    decideUpdate,
+    (d: Decide) => {
+      decide(d, 'update');
+      return state.checkpoints.find((c) => c.name === d.checkpoint)!;
+    },
+    {
+      validator: (d: Decide) => {
+        const reason = decisionError(plan, state, d);
+        if (reason) throw ApplicationFailure.create({ message: reason, type: REFUSED, nonRetryable: true });
+      },
+    },
+  );
+
+  setHandler(decideSignal, (d: Decide) => {
+    const reason = decisionError(plan, state, d);
+    if (reason) {
+      refuse('signal', `decide ${JSON.stringify(d).slice(0, 300)}`, reason);
+      return;
+    }
+    decide(d, 'signal');
+  });
+
+  setHandler(continueAsNewSignal, () => {
+    continueAsNewRequested = true;
+    changed();
+  });
+
+  function refuse(via: 'update' | 'signal', what: string, reason: string) {
+    const hour = round1(hourNow());
+    state.refused.push({ at: Date.now(), hour, via, what, reason });
+    if (state.refused.length > REFUSED_MAX) state.refused.splice(0, state.refused.length - REFUSED_MAX);
+    audit(state, Date.now(), hour, 'refused', `${via} refused: ${reason}`);
+    changed();
+  }
+
+  function decide(d: Decide, via: 'update' | 'signal') {
+    const now = Date.now();
+    const hour = hourNow();
+    const effects = applyDecision(plan, state, d, now, hour);
+    state.decisions.push({ ...d, at: now, hour: round1(hour), via });
+    audit(state, now, hour, 'decision', `checkpoint ${d.checkpoint}: ${d.decision} by ${d.by}${d.note ? ` (${d.note})` : ''}`);
+    sendNotification({
+      key: `decision:${d.checkpoint}`,
+      kind: 'checkpoint-decided',
+      severity: 'info',
+      title: `Checkpoint ${d.checkpoint}: ${d.decision}`,
+      text: `${personLabel(plan, d.by)} decided "${d.decision}" at hour ${round1(hour)}${d.note ? `: ${d.note}` : ''}`,
+    });
+    for (const e of effects) carryOut(e, d);
+    refreshPhase();
+    changed();
+  }
+
+  function carryOut(e: DecisionEffect, d: Decide) {
+    audit(state, Date.now(), hourNow(), e.kind, e.text);
+    if (e.kind === 'notify-escalation') {
+      sendNotification({
+        key: `escalation:${d.checkpoint}`,
+        kind: 'checkpoint-escalated',
+        severity: 'error',
+        title: `Escalated at checkpoint ${d.checkpoint}`,
+        text: e.text,
+        to: [e.to!],
+      });
+    }
+  }
+
+  // ---- notifications --------------------------------------------------------------------
+
+  function sendNotification(n: Omit<Notification, 'eventId' | 'watchId' | 'at'> & { key: string }) {
+    const { key, ...rest } = n;
+    const notification: Notification = { ...rest, eventId: `${state.watchId}:${key}`, watchId: state.watchId, at: new Date().toISOString() };
+    track(
+      notify({ notification, sinks: plan.notify.sinks })
+        .then((res) => {
+          state.notifications.sent++;
+          for (const f of res.failed) state.notifications.undelivered.push({ eventId: notification.eventId, sink: f.sink, error: f.error });
+        })
+        .catch((err: unknown) => {
+          state.notifications.undelivered.push({ eventId: notification.eventId, sink: 'all', error: String((err as Error)?.message ?? err) });
+        }),
+    );
+  }
+
+  // ---- tier runs ------------------------------------------------------------------------
+
+  async function runSlot(hour: number) {
+    const tiers = tiersDueAt(plan, hour, state.schedule);
+    const late = Date.now() - dueAt(hour) > hourMs / 10;
+    if (tiers.length > 0) {
+      setDetails(`running ${tiers.join(' + ')} checks, hour ${hourLabel(hour, state.schedule)}`);
+      const results = await Promise.all(checksOf(plan, tiers).map((id) => runOneCheck(id, hour, tiers)));
+      for (const r of results) afterCheck(r);
+      for (const tier of tiers) {
+        const outcome = recordTierRun(state, plan, tier, hour, results, late);
+        audit(state, Date.now(), hour, 'tier', `${tier} run ${hourLabel(hour, state.schedule)}: ${outcome}`);
+      }
+      if (tiers.some((t) => plan.tiers[t].report)) await writeDailyReport(hour);
+    }
+    for (const cp of state.checkpoints.filter((c) => c.state === 'upcoming' && c.hour === hour)) {
+      openCheckpoint(plan, state, cp, Date.now(), hourMs);
+      const unmet = cp.criteria!.filter((c) => !c.met);
+      audit(state, Date.now(), hour, 'checkpoint', `${cp.title} open; ${unmet.length ? `unmet: ${unmet.map((c) => c.name).join(', ')}` : 'all criteria met'}`);
+      const deciders = plan.checkpoints.find((c) => c.name === (cp.basedOn ?? cp.name))!.deciders;
+      sendNotification({
+        key: `checkpoint:${cp.name}`,
+        kind: 'checkpoint-open',
+        severity: 'warning',
+        title: `${cp.title}: decision needed`,
+        text: cp.criteria!.map((c) => `${c.met ? '✔' : '✘'} ${c.name} — ${c.detail}`).join('\n'),
+        command: `release-watch decide ${state.watchId} --checkpoint ${cp.name} --decision <${plan.checkpoints.find((c) => c.name === (cp.basedOn ?? cp.name))!.decisions.join('|')}> --by <person>`,
+        to: deciders,
+      });
+    }
+    refreshPhase();
+  }
+
+  async function runOneCheck(checkId: string, hour: number, tiers: string[]): Promise<CheckResult> {
+    const check = plan.checks[checkId];
+    const timeoutMs = check.probe.kind === 'log' ? 60_000 : parseDuration(check.probe.timeout);
+    const { runCheck } = proxyActivities<typeof activities>({
+      startToCloseTimeout: timeoutMs + 30_000,
+      retry: { initialInterval: '1s', maximumAttempts: 3 },
+      summary: `${tiers.join('+')} check ${hourLabel(hour, state.schedule)}: ${checkId}`,
+    });
+    const triggers = [...plan.escalation.immediate, ...plan.escalation.scheduled]
+      .filter((t) => t.check === checkId && t.when)
+      .map((t) => ({ name: t.name, when: t.when! }));
+    try {
+      return await runCheck({
+        watchId: state.watchId,
+        checkId,
+        hour,
+        check,
+        vars: plan.vars,
+        release: state.release,
+        triggers,
+        logCursor: state.logCursors[checkId],
+      });
+    } catch (err) {
+      // Our own infrastructure failed past its retries: the check failed, the watch goes on.
+      const reason = `probe could not run: ${String((err as Error)?.cause ?? (err as Error)?.message ?? err)}`.slice(0, 500);
+      return { checkId, hour, outcome: 'fail', reason, conditions: [], durationMs: 0, triggers: [], evidence: reason, startedAt: new Date().toISOString() };
+    }
+  }
+
+  function afterCheck(r: CheckResult) {
+    const t = recordCheck(state, plan, r);
+    if (t.becameFailing) openIncident(r);
+    if (t.recovered) recoverIncident(r);
+    for (const name of r.triggers) {
+      const trigger = plan.escalation.immediate.find((x) => x.name === name);
+      if (trigger) escalateNow(trigger.name, trigger.description, r);
+    }
+  }
+
+  function openIncident(r: CheckResult) {
+    const spec = plan.checks[r.checkId];
+    const seq = state.incidents.length + 1;
+    const severity = r.severity ?? spec.severity;
+    const who = onCallAt(plan, r.hour);
+    const id = `${state.watchId}-incident-${seq}`;
+    state.incidents.push({
+      id,
+      seq,
+      check: r.checkId,
+      severity,
+      category: spec.category,
+      state: 'open',
+      openedHour: r.hour,
+      openedAt: Date.now(),
+      reason: r.reason,
+      holder: who.primary,
+    });
+    audit(state, Date.now(), r.hour, 'incident', `incident ${seq} · ${severity} · ${r.checkId}: ${r.reason}`);
+    sendNotification({
+      key: `incident:${seq}:open`,
+      kind: 'incident-open',
+      severity: pagerSeverity(plan, severity),
+      title: `Incident ${seq} · ${severity} · ${plan.severities[severity]?.meaning ?? r.checkId}`,
+      text: `${spec.description}: ${r.reason}`,
+      to: [escalationChain(plan, r.hour)[0]],
+      incident: { id, action: 'trigger' },
+    });
+  }
+
+  function recoverIncident(r: CheckResult) {
+    const inc = [...state.incidents].reverse().find((i) => i.check === r.checkId && (i.state === 'open' || i.state === 'acknowledged'));
+    if (!inc) return;
+    inc.state = 'recovered';
+    audit(state, Date.now(), r.hour, 'incident', `incident ${inc.seq} recovered: ${r.checkId} healthy again`);
+    sendNotification({
+      key: `incident:${inc.seq}:recovered`,
+      kind: 'incident-recovered',
+      severity: 'info',
+      title: `Incident ${inc.seq} recovered`,
+      text: `${r.checkId} is healthy again; resolve it with the write-up.`,
+      to: inc.holder ? [inc.holder] : [],
+    });
+  }
+
+  function escalateNow(name: string, description: string, r: CheckResult) {
+    const day = watchDay(r.hour);
+    const to = onCallAt(plan, r.hour).escalation;
+    audit(state, Date.now(), r.hour, 'escalation', `immediate escalation: ${description} (${r.checkId}) → ${to}`);
+    sendNotification({
+      key: `trigger:${name}:${r.hour}`,
+      kind: 'immediate-escalation',
+      severity: 'critical',
+      title: `Immediate escalation: ${description}`,
+      text: `${r.checkId} at hour ${r.hour}: ${r.reason} (day ${day})`,
+      to: [to],
+    });
+  }
+
+  async function writeDailyReport(hour: number) {
+    try {
+      const res = await writeReport({ kind: 'daily', hour, status: watchStatus(plan, state, Date.now(), hourMs, 0), reportsDir: plan.notify.reportsDir });
+      state.reports.push({ hour, kind: 'daily', path: res.path });
+      audit(state, Date.now(), hour, 'report', `daily report written: ${res.path}`);
+    } catch (err) {
+      audit(state, Date.now(), hour, 'report', `daily report failed: ${String((err as Error)?.message ?? err)}`);
+    }
+  }
+
+  // ---- deadlines ------------------------------------------------------------------------
+
+  function escalateDueCheckpoints(now: number) {
+    for (const cp of pendingCheckpoints(state)) {
+      if (cp.deadlineAt === undefined || cp.deadlineAt > now) continue;
+      cp.escalations++;
+      cp.deadlineAt += deadlineMs(plan, cp, hourMs);
+      const to = onCallAt(plan, hourNow()).escalation;
+      audit(state, now, hourNow(), 'checkpoint-escalation', `${cp.title} unanswered; escalation ${cp.escalations} to ${to}`);
+      sendNotification({
+        key: `checkpoint:${cp.name}:escalation:${cp.escalations}`,
+        kind: 'checkpoint-unanswered',
+        severity: 'error',
+        title: `${cp.title} unanswered (reminder ${cp.escalations})`,
+        text: `Checkpoint ${cp.name} opened at hour ${cp.hour} is still waiting for a decision.`,
+        command: `release-watch decide ${state.watchId} --checkpoint ${cp.name} --decision <decision> --by <person>`,
+        to: [to],
+      });
+    }
+  }
+
+  function nextDeadline(): number | undefined {
+    const due = pendingCheckpoints(state)
+      .map((c) => c.deadlineAt)
+      .filter((x): x is number => x !== undefined);
+    return due.length ? Math.min(...due) : undefined;
+  }
+
+  // ---- phase, details, search attributes --------------------------------------------------
+
+  function refreshPhase() {
+    if (isEnded(state)) return;
+    state.phase = pendingCheckpoints(state).length > 0 ? 'awaiting-decision' : 'watching';
+  }
+
+  let lastAttributes = '';
+  function publish() {
+    const attrs = { phase: state.phase, health: health(state), open: openIncidents(state) };
+    const key = JSON.stringify(attrs);
+    if (key !== lastAttributes) {
+      lastAttributes = key;
+      upsertSearchAttributes([
+        { key: SA.phase, value: attrs.phase },
+        { key: SA.health, value: attrs.health },
+        { key: SA.openIncidents, value: attrs.open },
+      ]);
+    }
+  }
+
+  function setDetails(doing: string) {
+    const pending = pendingCheckpoints(state).map((c) => c.name);
+    setCurrentDetails(
+      [
+        `**${state.release.service} ${state.release.version}** · hour ${hourLabel(round1(hourNow()), state.schedule)} · ${state.phase} · ${health(state)}`,
+        doing,
+        pending.length ? `waiting for decision: ${pending.join(', ')}` : '',
+        openIncidents(state) ? `open incidents: ${openIncidents(state)}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
+  }
+
+  function checkpointHours(): number[] {
+    return state.checkpoints.filter((c) => c.state === 'upcoming').map((c) => c.hour);
+  }
+
+  function wantsContinueAsNew(): boolean {
+    if (continueAsNewRequested || workflowInfo().continueAsNewSuggested) return true;
+    const every = input.continueAsNewAfterHours;
+    return every !== undefined && state.nextHour - firstHourOfRun >= every;
+  }
+
+  // ---- main loop --------------------------------------------------------------------------
+
+  refreshPhase();
+  if (!input.state) {
+    audit(state, Date.now(), 0, 'start', `watch of ${state.release.service} ${state.release.version} started by ${input.startedBy}`);
+    sendNotification({
+      key: 'start',
+      kind: 'watch-started',
+      severity: 'info',
+      title: `Watch started: ${state.release.service} ${state.release.version}`,
+      text: `${plan.name}: ${state.schedule.endHour} watch hours, on call now ${personLabel(plan, onCallAt(plan, 0).primary)}`,
+    });
+  }
+
+  while (!isEnded(state)) {
+    const now = Date.now();
+    escalateDueCheckpoints(now);
+    let wakeAt = nextDeadline();
+    let waitingFor = 'a decision';
+    if (inflight === 0) {
+      const slot = nextSlot(plan, state.nextHour, state.schedule, checkpointHours());
+      if (slot === undefined && pendingCheckpoints(state).length === 0 && hourNow() >= state.schedule.endHour) {
+        state.phase = 'completed';
+        break;
+      }
+      if (slot !== undefined && dueAt(slot) <= now) {
+        state.nextHour = slot + 1;
+        track(runSlot(slot));
+        publish();
+        continue;
+      }
+      if (wantsContinueAsNew()) {
+        await condition(allHandlersFinished);
+        if (inflight === 0) {
+          await continueAsNew<typeof watchWorkflow>({ ...input, state });
+        }
+      }
+      const nextAt = slot !== undefined ? dueAt(slot) : pendingCheckpoints(state).length === 0 ? dueAt(state.schedule.endHour) : undefined;
+      if (nextAt !== undefined && (wakeAt === undefined || nextAt < wakeAt)) {
+        wakeAt = nextAt;
+        waitingFor = slot === undefined ? 'the end of the watch' : `${tiersDueAt(plan, slot, state.schedule).join(' + ') || 'checkpoint'} ${hourLabel(slot, state.schedule)}`;
+      }
+    }
+    publish();
+    setDetails(inflight > 0 ? 'checks running' : `next: ${waitingFor}`);
+    const seen = version;
+    if (wakeAt === undefined) await condition(() => version !== seen);
+    else await condition(() => version !== seen, Math.max(1, wakeAt - now), { summary: `until ${waitingFor}` });
+  }
+
+  // Let the runs, notifications and handlers in flight finish before the watch closes.
+  await condition(() => inflight === 0 && allHandlersFinished());
+  state.endedAt = Date.now();
+  audit(state, Date.now(), hourNow(), 'end', `watch ended: ${state.phase}`);
+  try {
+    const res = await writeReport({ kind: 'final', hour: round1(hourNow()), status: watchStatus(plan, state, Date.now(), hourMs, 0), reportsDir: plan.notify.reportsDir });
+    state.reports.push({ hour: round1(hourNow()), kind: 'final', path: res.path });
+  } catch {
+    // the history still holds everything the report would have said
+  }
+  publish();
+  setDetails(`ended: ${state.phase}`);
+  return { watchId: state.watchId, phase: state.phase, hour: round1(hourNow()), generation: state.generation, incidents: state.incidents.length };
+}
+
+function pagerSeverity(plan: Plan, severity: string): Notification['severity'] {
+  return plan.severities[severity]?.pagerduty ?? 'warning';
+}
