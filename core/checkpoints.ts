@@ -141,12 +141,15 @@ export function applyDecision(plan: Plan, state: WatchState, d: Decide, now: num
   }
 }
 
-/** Opens a checkpoint: criteria evaluated now, first escalation due after the plan's deadline. */
+/**
+ * Opens a checkpoint: criteria evaluated now; the first escalation is due the plan's deadline after
+ * the checkpoint's own hour (not after the moment its checks finished), so it lines up with the hour grid.
+ */
 export function openCheckpoint(plan: Plan, state: WatchState, cp: CheckpointState, now: number, hourMs: number): void {
   cp.state = 'pending';
   cp.openedAt = now;
   cp.criteria = evaluateCriteria(plan, state, cp);
-  cp.deadlineAt = now + deadlineMs(plan, cp, hourMs);
+  cp.deadlineAt = state.startedAt + cp.hour * hourMs + deadlineMs(plan, cp, hourMs);
 }
 
 export function deadlineMs(plan: Plan, cp: CheckpointState, hourMs: number): number {

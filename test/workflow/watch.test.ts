@@ -68,7 +68,12 @@ async function withWatch(
       taskQueue,
       continueAsNewAfterHours: opts.continueAsNewAfterHours,
     });
-    await body(started.workflowId, stub);
+    try {
+      await body(started.workflowId, stub);
+    } finally {
+      // A watch left running would hold the test server's clock for the next test.
+      await env.client.workflow.getHandle(started.workflowId).terminate('test over').catch(() => undefined);
+    }
   });
   return stub;
 }
