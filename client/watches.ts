@@ -1,6 +1,6 @@
 // Typed helpers over the Temporal client: what the CLI, the trigger endpoint, the demo and the tests use.
 import { randomUUID } from 'node:crypto';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Decide, Release } from '../core/messages';
 import type { CheckpointState } from '../core/state';
@@ -90,7 +90,12 @@ export function watchHandle(client: Client, id: string): WorkflowHandle<typeof w
 }
 
 export async function watchStatusOf(client: Client, id: string, events = 30): Promise<WatchStatus> {
-  return watchHandle(client, id).query(statusQuery, events);
+  try {
+    return await watchHandle(client, id).query(statusQuery, events);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new Refused(`no watch "${id}"`);
+    throw err;
+  }
 }
 
 /** Sends a decision as an Update; a refusal becomes Refused with the watch's reason. */
@@ -98,17 +103,23 @@ export async function decide(client: Client, id: string, d: Decide, updateId?: s
   try {
     return await watchHandle(client, id).executeUpdate(decideUpdate, { args: [d], updateId: updateId ?? randomUUID() });
   } catch (err) {
-    throw refusal(err);
+    throw refusal(err, id);
   }
 }
 
 export async function decideBySignal(client: Client, id: string, d: Decide): Promise<void> {
-  await watchHandle(client, id).signal(decideSignal, d);
+  try {
+    await watchHandle(client, id).signal(decideSignal, d);
+  } catch (err) {
+    throw refusal(err, id);
+  }
 }
 
-export function refusal(err: unknown): unknown {
+/** A refusal by the watch, or a watch that is not running, as Refused; anything else unchanged. */
+export function refusal(err: unknown, id?: string): unknown {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === REFUSED) {
     return new Refused(err.cause.message);
   }
+  if (err instanceof WorkflowNotFoundError) return new Refused(`no running watch "${id ?? err.workflowId}" (it has ended, or never started)`);
   return err;
 }

@@ -1,5 +1,6 @@
 // Loading and validating a plan: schema errors and broken references, all at once, each with its path.
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { conditionError } from '../core/conditions';
@@ -37,15 +38,60 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 export type ValidationResult = { ok: true; plan: Plan } | { ok: false; errors: PlanError[] };
 
-export function validatePlanText(text: string): ValidationResult {
+export function validatePlanText(text: string, file?: string): ValidationResult {
+  const parsed = parseYaml(text);
+  if ('errors' in parsed) return { ok: false, errors: parsed.errors };
+  let input = parsed.value;
+  if (isObject(input) && 'extends' in input) {
+    if (!file) return { ok: false, errors: [{ path: 'extends', message: 'extends works only for a plan read from a file' }] };
+    const base = readBase(file, input.extends, [file]);
+    if ('errors' in base) return { ok: false, errors: base.errors };
+    const { extends: _ignored, ...rest } = input;
+    input = mergePlans(base.value, rest);
+  }
+  return validatePlanObject(input);
+}
+
+function parseYaml(text: string): { value: unknown } | { errors: PlanError[] } {
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => ({ path: `line ${(e.linePos?.[0]?.line ?? 0)}`, message: `YAML: ${e.message.split('\n')[0]}` })),
-    };
+    return { errors: doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? 0}`, message: `YAML: ${e.message.split('\n')[0]}` })) };
   }
-  return validatePlanObject(doc.toJS());
+  return { value: doc.toJS() };
+}
+
+/** The plan a plan `extends`, itself merged with what it extends; a path is relative to the extending file. */
+function readBase(file: string, ref: unknown, seen: string[]): { value: unknown } | { errors: PlanError[] } {
+  if (typeof ref !== 'string') return { errors: [{ path: 'extends', message: 'must be the path of another plan' }] };
+  const path = resolve(dirname(file), ref);
+  if (seen.includes(path)) return { errors: [{ path: 'extends', message: `plans extend each other in a circle: ${[...seen, path].join(' → ')}` }] };
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return { errors: [{ path: 'extends', message: `cannot read ${ref}: ${(err as Error).message}` }] };
+  }
+  const parsed = parseYaml(text);
+  if ('errors' in parsed) return { errors: parsed.errors.map((e) => ({ ...e, path: `extends (${ref}) ${e.path}` })) };
+  if (isObject(parsed.value) && 'extends' in parsed.value) {
+    const base = readBase(path, parsed.value.extends, [...seen, path]);
+    if ('errors' in base) return base;
+    const { extends: _ignored, ...rest } = parsed.value;
+    return { value: mergePlans(base.value, rest) };
+  }
+  return parsed;
+}
+
+/** Objects merge key by key; anything else (lists included) is replaced by the override. */
+export function mergePlans(base: unknown, override: unknown): unknown {
+  if (!isObject(base) || !isObject(override)) return override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) out[k] = k in base ? mergePlans(base[k], v) : v;
+  return out;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function validatePlanObject(input: unknown): ValidationResult {
@@ -62,7 +108,7 @@ export function loadPlan(file: string): Plan {
   } catch (err) {
     throw new PlanInvalid(file, [{ path: '', message: `cannot read plan: ${(err as Error).message}` }]);
   }
-  const result = validatePlanText(text);
+  const result = validatePlanText(text, file);
   if (!result.ok) throw new PlanInvalid(file, result.errors);
   return result.plan;
 }

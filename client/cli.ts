@@ -1,0 +1,187 @@
+// The release-watch command line. Exit codes: 0 ok, 2 refused or invalid input (reason on stderr), 1 anything else.
+import { Command, CommanderError, Option } from 'commander';
+import { Client, Connection } from '@temporalio/client';
+import { formatPlanError, loadPlan, PlanInvalid } from '../plan/validate';
+import type { DecisionName } from '../plan/schema';
+import { DECISIONS } from '../plan/schema';
+import { temporalTarget, webUiLink } from './connection';
+import { formatStatus } from './format';
+import { listWatches } from './list';
+import { decide, decideBySignal, Refused, startWatch, watchStatusOf } from './watches';
+
+class Usage extends Error {}
+
+async function connect(): Promise<Client> {
+  const target = temporalTarget();
+  try {
+    const connection = await Connection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey, connectTimeout: '5s' });
+    return new Client({ connection, namespace: target.namespace });
+  } catch (err) {
+    throw new Error(`cannot reach Temporal at ${target.address} (set TEMPORAL_ADDRESS): ${(err as Error).message}`);
+  }
+}
+
+function print(json: boolean, value: unknown, text: () => string): void {
+  process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text() + '\n');
+}
+
+export function buildCli(): Command {
+  const program = new Command('release-watch')
+    .description('Watch a release for 48 hours after it deploys: tiered checks, on-call incidents, go/no-go checkpoints, on Temporal.')
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage and examples)')
+    .addHelpText(
+      'after',
+      `
+Connection: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default "default"),
+TEMPORAL_API_KEY or TEMPORAL_TLS_CLIENT_CERT_PATH/_KEY_PATH for a secured cluster.
+
+Examples:
+  release-watch validate plans/symphony-orchestra.yaml
+  release-watch start --plan plans/symphony-orchestra.yaml --service symphony --release v1.0 --commit 3f2a9c1
+  release-watch status watch-symphony-v1.0
+  release-watch decide watch-symphony-v1.0 --checkpoint 12h --decision continue --by release-captain`,
+    );
+
+  program
+    .command('validate')
+    .description('Check plans: exit 0 when valid, else exit 2 and one "path: message" line per error')
+    .argument('<plan...>', 'plan files (YAML)')
+    .addHelpText('after', '\nExamples:\n  release-watch validate plans/symphony-orchestra.yaml plans/demo.yaml')
+    .action((files: string[]) => {
+      let bad = 0;
+      for (const file of files) {
+        try {
+          const plan = loadPlan(file);
+          process.stdout.write(`${file}: ok (${plan.name}: ${Object.keys(plan.checks).length} checks, ${Object.keys(plan.tiers).length} tiers, ${plan.checkpoints.length} checkpoints)\n`);
+        } catch (err) {
+          if (!(err instanceof PlanInvalid)) throw err;
+          bad++;
+          for (const e of err.errors) process.stderr.write(`${files.length > 1 ? `${file}: ` : ''}${formatPlanError(e)}\n`);
+        }
+      }
+      if (bad) process.exitCode = 2;
+    });
+
+  program
+    .command('start')
+    .description('Start the watch of a release (starting it again returns the same watch)')
+    .requiredOption('--plan <file>', 'the watch plan (YAML)')
+    .requiredOption('--service <name>', 'the service the plan watches')
+    .requiredOption('--release <version>', 'the deployed version, a plain tag such as v1.0')
+    .option('--commit <sha>', 'the deployed (merge) commit, hex')
+    .option('--deployed-at <iso>', 'when it deployed (default: now)')
+    .option('--id <workflowId>', 'workflow ID (default: watch-<service>-<release>)')
+    .option('--by <who>', 'who starts it', process.env.USER ?? 'cli')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  release-watch start --plan plans/demo.yaml --service symphony --release v1.0 --json')
+    .action(async (o: { plan: string; service: string; release: string; commit?: string; deployedAt?: string; id?: string; by: string; json?: boolean }) => {
+      const plan = loadPlan(o.plan);
+      const client = await connect();
+      const started = await startWatch(client, {
+        plan,
+        release: { service: o.service, version: o.release, commit: o.commit, deployedAt: o.deployedAt ?? new Date().toISOString() },
+        startedBy: o.by,
+        id: o.id,
+      });
+      const link = webUiLink(temporalTarget(), started.workflowId);
+      print(!!o.json, { ...started, webUi: link }, () => `${started.started ? 'started' : 'already watching'}: ${started.workflowId}\n${link}`);
+    });
+
+  program
+    .command('status')
+    .description('Where a watch stands: phase, hour, tiers, checks, incidents, checkpoints')
+    .argument('<id>', 'watch (workflow) ID')
+    .option('--json', 'print JSON')
+    .option('--events <n>', 'recent audit events to include', (v) => positiveInt(v, '--events'), 15)
+    .addHelpText('after', '\nExamples:\n  release-watch status watch-symphony-v1.0\n  release-watch status watch-symphony-v1.0 --json | jq .checkpoints')
+    .action(async (id: string, o: { json?: boolean; events: number }) => {
+      const status = await watchStatusOf(await connect(), id, o.events);
+      print(!!o.json, status, () => formatStatus(status));
+    });
+
+  program
+    .command('list')
+    .description('Running and recent watches, from their search attributes')
+    .option('--service <name>')
+    .option('--release <version>')
+    .option('--phase <phase>', 'watching, awaiting-decision, released, rollback-requested, rolled-back, completed')
+    .option('--limit <n>', 'at most this many', (v) => positiveInt(v, '--limit'), 50)
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  release-watch list --service symphony --phase awaiting-decision')
+    .action(async (o: { service?: string; release?: string; phase?: string; limit: number; json?: boolean }) => {
+      const rows = await listWatches(await connect(), o);
+      print(!!o.json, rows, () =>
+        rows.length === 0
+          ? 'no watches'
+          : rows.map((r) => `${r.workflowId.padEnd(40)} ${String(r.service).padEnd(12)} ${String(r.release).padEnd(10)} ${String(r.phase).padEnd(18)} ${String(r.health).padEnd(9)} incidents ${r.openIncidents} ${r.status}`).join('\n'),
+      );
+    });
+
+  program
+    .command('decide')
+    .description('Answer a go/no-go checkpoint; the watch checks the decision before accepting it')
+    .argument('<id>', 'watch (workflow) ID')
+    .requiredOption('--checkpoint <name>', 'checkpoint name, e.g. 12h')
+    .addOption(new Option('--decision <decision>', 'the decision').choices([...DECISIONS]).makeOptionMandatory())
+    .requiredOption('--by <who>', 'who decides (a person of the plan)')
+    .option('--note <text>', 'why; required for some decisions (e.g. lessons learned at 48h)')
+    .option('--signal', 'send as a signal (does not wait for a worker; a refusal is recorded in the watch, not returned)')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  release-watch decide watch-symphony-v1.0 --checkpoint 12h --decision continue --by release-captain\n  release-watch decide watch-symphony-v1.0 --checkpoint 48h --decision release --by release-captain --note "Lessons: ..."',
+    )
+    .action(async (id: string, o: { checkpoint: string; decision: DecisionName; by: string; note?: string; signal?: boolean; json?: boolean }) => {
+      const client = await connect();
+      const d = { checkpoint: o.checkpoint, decision: o.decision, by: o.by, note: o.note };
+      if (o.signal) {
+        await decideBySignal(client, id, d);
+        print(!!o.json, { sent: true }, () => `sent; see \`release-watch status ${id}\` for whether it was accepted`);
+        return;
+      }
+      const cp = await decide(client, id, d);
+      print(!!o.json, cp, () => `checkpoint ${cp.name}: ${cp.decision} by ${cp.by} at hour ${cp.decidedHour}`);
+    });
+
+  program
+    .command('worker')
+    .description('Run a worker: the watch workflows and all activities, on the release-watch task queue')
+    .addHelpText('after', '\nExamples:\n  TEMPORAL_ADDRESS=localhost:7233 release-watch worker')
+    .action(async () => {
+      const { runWorker } = await import('../worker/main');
+      await runWorker();
+    });
+
+  return program;
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Usage(`${flag} must be a positive whole number (got "${v}")`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildCli();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof Refused || err instanceof Usage) {
+      process.stderr.write(`refused: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof PlanInvalid) {
+      for (const e of err.errors) process.stderr.write(`${err.source}: ${formatPlanError(e)}\n`);
+      return 2;
+    }
+    process.stderr.write(`error: ${(err as Error).message ?? err}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv).then((code) => process.exit(code));
+}
