@@ -1,6 +1,7 @@
 // The release-watch command line. Exit codes: 0 ok, 2 refused or invalid input (reason on stderr), 1 anything else.
 import { Command, CommanderError, Option } from 'commander';
 import { Client, Connection } from '@temporalio/client';
+import { isDuration } from '../plan/duration';
 import { formatPlanError, loadPlan, PlanInvalid } from '../plan/validate';
 import type { DecisionName } from '../plan/schema';
 import { DECISIONS } from '../plan/schema';
@@ -142,6 +143,19 @@ Examples:
       }
       const cp = await decide(client, id, d);
       print(!!o.json, cp, () => `checkpoint ${cp.name}: ${cp.decision} by ${cp.by} at hour ${cp.decidedHour}`);
+    });
+
+  program
+    .command('dev')
+    .description('The demo: a dev server (Web UI on), the simulator, a worker, and a 48-hour watch of plans/demo.yaml in about two minutes')
+    .option('--interactive', 'wait for you to answer each checkpoint (the exact command is printed)')
+    .option('--clock <duration>', 'length of a watch hour, e.g. 1s (default: the plan\'s 2500ms)')
+    .option('--exit', 'stop everything when the watch ends (default: keep the Web UI up until Ctrl-C)')
+    .addHelpText('after', '\nExamples:\n  release-watch dev\n  release-watch dev --interactive\n  release-watch dev --clock 1s --exit')
+    .action(async (o: { interactive?: boolean; clock?: string; exit?: boolean }) => {
+      if (o.clock && !isDuration(o.clock)) throw new Usage(`--clock must be a duration such as 1s or 2500ms (got "${o.clock}")`);
+      const { runDemo } = await import('./demo');
+      await runDemo(o);
     });
 
   program

@@ -6,16 +6,21 @@ import { onCallAt } from './rotation';
 import { tierDueAt } from './schedule';
 import { checkpointSpec, CheckpointState, CriterionResult, isEnded, NOTE_MAX, WatchState } from './state';
 
-export function evaluateCriterion(plan: Plan, state: WatchState, c: CriterionSpec, hour: number, note?: string): CriterionResult {
+/**
+ * One criterion at a checkpoint of `hour`. Run history counts from `fromHour`: the watch's start, or
+ * for an extension's checkpoint the end it extended, so an extension can prove stability anew.
+ */
+export function evaluateCriterion(plan: Plan, state: WatchState, c: CriterionSpec, hour: number, note?: string, fromHour = 0): CriterionResult {
   const result = (met: boolean, detail: string): CriterionResult => ({ name: c.name, met, detail });
   switch (c.kind) {
     case 'tier-passed': {
       const t = state.tiers[c.tier];
       let expected = 0;
-      for (let h = 0; h <= Math.min(hour, state.schedule.endHour); h++) if (tierDueAt(plan, c.tier, h, state.schedule)) expected++;
-      const ran = t.ranAt.filter((h) => h <= hour).length;
-      const failed = t.failedAt.filter((h) => h <= hour);
-      const warned = c.allowWarn ? [] : t.warnedAt.filter((h) => h <= hour);
+      const inWindow = (h: number) => h >= fromHour && h <= hour;
+      for (let h = fromHour; h <= Math.min(hour, state.schedule.endHour); h++) if (tierDueAt(plan, c.tier, h, state.schedule)) expected++;
+      const ran = t.ranAt.filter(inWindow).length;
+      const failed = t.failedAt.filter(inWindow);
+      const warned = c.allowWarn ? [] : t.warnedAt.filter(inWindow);
       const bad = [...failed, ...warned].sort((a, b) => a - b);
       const missing = Math.max(0, expected - ran);
       const detail = `${ran - bad.length}/${expected} ${c.tier} runs passed` + (bad.length ? `; not passed at hours ${bad.join(', ')}` : '') + (missing ? `; ${missing} not run yet` : '');
@@ -57,7 +62,8 @@ export function evaluateCriterion(plan: Plan, state: WatchState, c: CriterionSpe
 }
 
 export function evaluateCriteria(plan: Plan, state: WatchState, cp: CheckpointState, note?: string): CriterionResult[] {
-  return checkpointSpec(plan, cp).criteria.map((c) => evaluateCriterion(plan, state, c, cp.hour, note));
+  const from = cp.basedOn ? cp.hour - watchHours(plan.monitoring.extendBy) : 0;
+  return checkpointSpec(plan, cp).criteria.map((c) => evaluateCriterion(plan, state, c, cp.hour, note, from));
 }
 
 /** Why a decision cannot be taken now, or undefined when it can. Used by the update validator and the signal. */

@@ -1,9 +1,9 @@
 // Loading and validating a plan: schema errors and broken references, all at once, each with its path.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { conditionError } from '../core/conditions';
+import { conditionError, type ProbeKind } from '../core/conditions';
 import { parseDuration, watchHours } from './duration';
 import { Plan, PlanSchema } from './schema';
 
@@ -53,9 +53,11 @@ export function validatePlanText(text: string, file?: string): ValidationResult 
 }
 
 function parseYaml(text: string): { value: unknown } | { errors: PlanError[] } {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
-    return { errors: doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? 0}`, message: `YAML: ${e.message.split('\n')[0]}` })) };
+    const line = (e: (typeof doc.errors)[number]) => e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line;
+    return { errors: doc.errors.map((e) => ({ path: `line ${line(e)}`, message: `YAML: ${e.message.split('\n')[0]}` })) };
   }
   return { value: doc.toJS() };
 }
@@ -96,9 +98,68 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 export function validatePlanObject(input: unknown): ValidationResult {
   const parsed = PlanSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, errors: zodErrors(parsed.error) };
+  if (!parsed.success) return { ok: false, errors: [...zodErrors(parsed.error), ...referenceErrorsOfInvalid(input, parsed.error)] };
   const errors = referenceErrors(parsed.data);
   return errors.length ? { ok: false, errors } : { ok: true, plan: parsed.data };
+}
+
+/**
+ * A schema error must not hide the broken references elsewhere in the plan, so all errors come at
+ * once: the reference checks run on what can be read of the input (each part that passes its own
+ * schema gets its defaults), and a value the schema already refused is not reported again.
+ */
+function referenceErrorsOfInvalid(input: unknown, error: z.ZodError): PlanError[] {
+  if (!isObject(input)) return [];
+  // A value the schema refused (`deciders[0]: expected string`) is not reported again as a broken
+  // reference (`unknown person "5"`). An object the schema refused for one of its keys (an unknown
+  // field) still has its contents checked.
+  const refused = new Set(
+    zodIssues(error)
+      .filter((issue) => !isObject(valueAt(input, issue.path)))
+      .map((issue) => formatPath(issue.path)),
+  );
+  const found = attempt(() => referenceErrors(lenient(PlanSchema, input) as Plan)) ?? [];
+  const seen = new Set<string>();
+  return found.filter((e) => {
+    const key = `${e.path}\u0000${e.message}`;
+    if (refused.has(e.path) || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let at = value;
+  for (const part of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<PropertyKey, unknown>)[part];
+  }
+  return at;
+}
+
+/** The input with each part that passes its own schema parsed (defaults filled in), anything else as written. */
+function lenient(schema: z.ZodType, value: unknown): unknown {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) return lenient(schema.unwrap() as z.ZodType, value);
+  if (schema instanceof z.ZodObject && isObject(value)) {
+    const out: Record<string, unknown> = { ...value };
+    for (const [key, field] of Object.entries(schema.shape)) out[key] = lenient(field as z.ZodType, value[key]);
+    return out;
+  }
+  if (schema instanceof z.ZodRecord && isObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, lenient(schema.valueType as z.ZodType, item)]));
+  }
+  if (schema instanceof z.ZodArray && Array.isArray(value)) return value.map((item) => lenient(schema.element as z.ZodType, item));
+  return value;
+}
+
+function attempt<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
 }
 
 export function loadPlan(file: string): Plan {
@@ -114,7 +175,11 @@ export function loadPlan(file: string): Plan {
 }
 
 function zodErrors(error: z.ZodError): PlanError[] {
-  const out: PlanError[] = [];
+  return zodIssues(error).map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+function zodIssues(error: z.ZodError): Array<{ path: PropertyKey[]; message: string }> {
+  const out: Array<{ path: PropertyKey[]; message: string }> = [];
   const visit = (issues: z.core.$ZodIssue[], prefix: PropertyKey[]) => {
     for (const issue of issues) {
       const path = [...prefix, ...issue.path];
@@ -124,127 +189,216 @@ function zodErrors(error: z.ZodError): PlanError[] {
         visit(best, path);
         continue;
       }
-      out.push({ path: formatPath(path), message: issue.message });
+      out.push({ path, message: issue.message });
     }
   };
   visit(error.issues, []);
   return out;
 }
 
-/** Everything the schema alone cannot see: names that must point at something defined. */
+/**
+ * Everything the schema alone cannot see: names that must point at something defined.
+ * Also run on a plan that failed the schema (see referenceErrorsOfInvalid), so nothing here may
+ * assume the plan's shape: each check is guarded, and a malformed part only skips the checks
+ * that need it (a name set that cannot be read skips the references into it).
+ */
 export function referenceErrors(plan: Plan): PlanError[] {
   const errors: PlanError[] = [];
   const err = (path: string, message: string) => errors.push({ path, message });
-  const people = new Set(Object.keys(plan.people));
-  const checks = new Set(Object.keys(plan.checks));
-  const tiers = new Set(Object.keys(plan.tiers));
-  const severities = new Set(Object.keys(plan.severities));
-  const levers = new Set(Object.keys(plan.levers));
-  const length = watchHours(plan.clock.duration);
-  const person = (path: string, id: string) => people.has(id) || err(path, `unknown person "${id}"`);
-  const check = (path: string, id: string) => checks.has(id) || err(path, `unknown check "${id}"`);
+  const people = keySet(plan.people);
+  const checks = keySet(plan.checks);
+  const tiers = keySet(plan.tiers);
+  const severities = keySet(plan.severities);
+  const levers = keySet(plan.levers);
+  const vars = keySet(plan.vars);
+  const length = attempt(() => watchHours(plan.clock.duration));
+  const person = (path: string, id: string) => !people || people.has(id) || err(path, `unknown person "${id}"`);
+  const check = (path: string, id: string) => !checks || checks.has(id) || err(path, `unknown check "${id}"`);
+  const severity = (path: string, id: string) => !severities || severities.has(id) || err(path, `unknown severity "${id}"`);
+  const unknownVars = (path: string, value: unknown, allowed: (name: string) => boolean = () => false) => {
+    if (!vars) return;
+    for (const v of varRefs(JSON.stringify(value) ?? '')) if (!vars.has(v) && !allowed(v)) err(path, `unknown var "\${${v}}"`);
+  };
+  const guard = (fn: () => void) => void attempt(fn);
 
-  if (parseDuration(plan.clock.hour) <= 0) err('clock.hour', 'must be longer than 0');
-  if (length <= 0) err('clock.duration', 'must be longer than 0');
+  guard(() => {
+    if (parseDuration(plan.clock.hour) <= 0) err('clock.hour', 'must be longer than 0');
+  });
+  if (length !== undefined && length <= 0) err('clock.duration', 'must be longer than 0');
 
-  for (const [id, c] of Object.entries(plan.checks)) {
+  for (const [id, c] of entriesOf(plan.checks)) {
     const at = `checks.${id}`;
-    if (!severities.has(c.severity)) err(`${at}.severity`, `unknown severity "${c.severity}"`);
-    c.conditions.forEach((cond, i) => {
-      const exprs = typeof cond === 'string' ? { '': cond } : { '.pass': cond.pass, ...(cond.warn ? { '.warn': cond.warn } : {}) };
-      for (const [suffix, expr] of Object.entries(exprs)) {
-        const message = conditionError(expr, c.probe.kind);
-        if (message) err(`${at}.conditions[${i}]${suffix}`, message);
-      }
-      if (typeof cond !== 'string' && cond.severity && !severities.has(cond.severity)) {
-        err(`${at}.conditions[${i}].severity`, `unknown severity "${cond.severity}"`);
+    const kind = guardedProbeKind(c);
+    guard(() => severity(`${at}.severity`, c.severity));
+    guard(() =>
+      c.conditions.forEach((cond, i) => {
+        guard(() => {
+          const exprs = typeof cond === 'string' ? { '': cond } : { '.pass': cond.pass, ...(cond.warn ? { '.warn': cond.warn } : {}) };
+          for (const [suffix, expr] of Object.entries(exprs)) {
+            const message = kind && conditionError(expr, kind);
+            if (message) err(`${at}.conditions[${i}]${suffix}`, message);
+          }
+        });
+        guard(() => {
+          if (typeof cond !== 'string' && cond.severity) severity(`${at}.conditions[${i}].severity`, cond.severity);
+        });
+      }),
+    );
+    for (const key of ['cost', 'metric'] as const) {
+      guard(() => {
+        const expr = c[key];
+        const message = expr === undefined || !kind ? undefined : conditionError(expr, kind);
+        if (message) err(`${at}.${key}`, message);
+      });
+    }
+    guard(() => c.investigate.forEach((ref, i) => check(`${at}.investigate[${i}]`, ref)));
+    guard(() => unknownVars(`${at}.probe`, c.probe));
+  }
+
+  for (const [id, t] of entriesOf(plan.tiers)) {
+    guard(() => t.checks.forEach((ref, i) => check(`tiers.${id}.checks[${i}]`, ref)));
+    guard(() => {
+      for (const h of [t.from, t.to, ...(t.at ?? [])]) {
+        guard(() => {
+          if (h !== undefined && length !== undefined && watchHours(h) > length)
+            err(`tiers.${id}`, `hour ${h} is past the watch's end (${plan.clock.duration})`);
+        });
       }
     });
-    for (const key of ['cost', 'metric'] as const) {
-      const expr = c[key];
-      const message = expr === undefined ? undefined : conditionError(expr, c.probe.kind);
-      if (message) err(`${at}.${key}`, message);
-    }
-    c.investigate.forEach((ref, i) => check(`${at}.investigate[${i}]`, ref));
-    for (const v of varRefs(JSON.stringify(c.probe))) {
-      if (!(v in plan.vars)) err(`${at}.probe`, `unknown var "\${${v}}"`);
-    }
+    guard(() => {
+      if (t.every && parseDuration(t.every) <= 0) err(`tiers.${id}.every`, 'must be longer than 0');
+    });
   }
 
-  for (const [id, t] of Object.entries(plan.tiers)) {
-    t.checks.forEach((ref, i) => check(`tiers.${id}.checks[${i}]`, ref));
-    for (const h of [t.from, t.to, ...(t.at ?? [])]) {
-      if (h !== undefined && watchHours(h) > length) err(`tiers.${id}`, `hour ${h} is past the watch's end (${plan.clock.duration})`);
-    }
-    if (t.every && parseDuration(t.every) <= 0) err(`tiers.${id}.every`, 'must be longer than 0');
-  }
-
-  plan.rotation.windows.forEach((w, i) => {
-    for (const role of ['primary', 'backup', 'escalation'] as const) person(`rotation.windows[${i}].${role}`, w[role]);
-    if (watchHours(w.to) <= watchHours(w.from)) err(`rotation.windows[${i}]`, `ends (${w.to}) before it starts (${w.from})`);
+  guard(() =>
+    plan.rotation.windows.forEach((w, i) => {
+      for (const role of ['primary', 'backup', 'escalation'] as const) guard(() => person(`rotation.windows[${i}].${role}`, w[role]));
+      guard(() => {
+        if (watchHours(w.to) <= watchHours(w.from)) err(`rotation.windows[${i}]`, `ends (${w.to}) before it starts (${w.from})`);
+      });
+    }),
+  );
+  guard(() => {
+    if (length === undefined) return;
+    const covered = coverageGap(
+      plan.rotation.windows.map((w) => [watchHours(w.from), watchHours(w.to)]),
+      length,
+    );
+    if (covered) err('rotation.windows', covered);
   });
-  const covered = coverageGap(plan.rotation.windows.map((w) => [watchHours(w.from), watchHours(w.to)]), length);
-  if (covered) err('rotation.windows', covered);
 
   for (const kind of ['immediate', 'scheduled'] as const) {
-    plan.escalation[kind].forEach((t, i) => {
-      const at = `escalation.${kind}[${i}]`;
-      if (t.check) check(`${at}.check`, t.check);
-      if (t.when && t.check && checks.has(t.check)) {
-        const message = conditionError(t.when, plan.checks[t.check].probe.kind);
-        if (message) err(`${at}.when`, message);
-      }
-      if (t.unlessLever && !levers.has(t.unlessLever)) err(`${at}.unlessLever`, `unknown lever "${t.unlessLever}"`);
-      if (t.budget && !plan.budget) err(`${at}.budget`, 'the plan has no budget');
-    });
+    guard(() =>
+      plan.escalation[kind].forEach((t, i) => {
+        const at = `escalation.${kind}[${i}]`;
+        guard(() => {
+          if (t.check) check(`${at}.check`, t.check);
+        });
+        guard(() => {
+          const probeKind = t.check && checks?.has(t.check) ? guardedProbeKind(plan.checks[t.check]) : undefined;
+          if (t.when && probeKind) {
+            const message = conditionError(t.when, probeKind);
+            if (message) err(`${at}.when`, message);
+          }
+        });
+        guard(() => {
+          if (t.unlessLever && levers && !levers.has(t.unlessLever)) err(`${at}.unlessLever`, `unknown lever "${t.unlessLever}"`);
+        });
+        guard(() => {
+          if (t.budget && !plan.budget) err(`${at}.budget`, 'the plan has no budget');
+        });
+      }),
+    );
   }
 
   const names = new Set<string>();
-  plan.checkpoints.forEach((cp, i) => {
-    const at = `checkpoints[${i}]`;
-    if (names.has(cp.name)) err(`${at}.name`, `duplicate checkpoint "${cp.name}"`);
-    names.add(cp.name);
-    if (watchHours(cp.at) > length) err(`${at}.at`, `${cp.at} is past the watch's end (${plan.clock.duration})`);
-    cp.deciders.forEach((p, j) => person(`${at}.deciders[${j}]`, p));
-    cp.gated.forEach((d, j) => cp.decisions.includes(d) || err(`${at}.gated[${j}]`, `"${d}" is not among this checkpoint's decisions`));
-    cp.criteria.forEach((c, j) => {
-      const cat = `${at}.criteria[${j}]`;
-      if (c.kind === 'tier-passed' && !tiers.has(c.tier)) err(`${cat}.tier`, `unknown tier "${c.tier}"`);
-      if (c.kind === 'checks-passed') c.checks.forEach((ref, k) => check(`${cat}.checks[${k}]`, ref));
-      if (c.kind === 'no-incidents' && c.severity && !severities.has(c.severity)) err(`${cat}.severity`, `unknown severity "${c.severity}"`);
-      if (c.kind === 'budget-held' && !plan.budget) err(cat, 'the plan has no budget');
-    });
-  });
+  guard(() =>
+    plan.checkpoints.forEach((cp, i) => {
+      const at = `checkpoints[${i}]`;
+      guard(() => {
+        if (names.has(cp.name)) err(`${at}.name`, `duplicate checkpoint "${cp.name}"`);
+        names.add(cp.name);
+      });
+      guard(() => {
+        if (length !== undefined && watchHours(cp.at) > length)
+          err(`${at}.at`, `${cp.at} is past the watch's end (${plan.clock.duration})`);
+      });
+      guard(() => cp.deciders.forEach((p, j) => person(`${at}.deciders[${j}]`, p)));
+      guard(() =>
+        cp.gated.forEach((d, j) => cp.decisions.includes(d) || err(`${at}.gated[${j}]`, `"${d}" is not among this checkpoint's decisions`)),
+      );
+      guard(() =>
+        cp.criteria.forEach((c, j) =>
+          guard(() => {
+            const cat = `${at}.criteria[${j}]`;
+            if (c.kind === 'tier-passed' && tiers && !tiers.has(c.tier)) err(`${cat}.tier`, `unknown tier "${c.tier}"`);
+            if (c.kind === 'checks-passed') c.checks.forEach((ref, k) => check(`${cat}.checks[${k}]`, ref));
+            if (c.kind === 'no-incidents' && c.severity) severity(`${cat}.severity`, c.severity);
+            if (c.kind === 'budget-held' && !plan.budget) err(cat, 'the plan has no budget');
+          }),
+        ),
+      );
+    }),
+  );
 
-  for (const [tier, cadence] of Object.entries(plan.monitoring.reduced)) {
-    if (!tiers.has(tier)) err(`monitoring.reduced.${tier}`, `unknown tier "${tier}"`);
-    else if (parseDuration(cadence) <= 0) err(`monitoring.reduced.${tier}`, 'must be longer than 0');
+  for (const [tier, cadence] of entriesOf(plan.monitoring?.reduced)) {
+    guard(() => {
+      if (tiers && !tiers.has(tier)) err(`monitoring.reduced.${tier}`, `unknown tier "${tier}"`);
+      else if (parseDuration(cadence) <= 0) err(`monitoring.reduced.${tier}`, 'must be longer than 0');
+    });
   }
 
-  for (const [name, lever] of Object.entries(plan.levers)) {
+  for (const [name, lever] of entriesOf(plan.levers)) {
     if (!lever) continue;
     const at = `levers.${name}`;
-    if (lever.verify) check(`${at}.verify`, lever.verify);
-    lever.approval.approvers.forEach((p, i) => person(`${at}.approval.approvers[${i}]`, p));
-    lever.requesters?.forEach((p, i) => person(`${at}.requesters[${i}]`, p));
-    if (lever.approval.required && lever.approval.approvers.length === 0) err(`${at}.approval.approvers`, 'a lever that needs approval needs approvers');
-    lever.automatic?.whenFailing.forEach((ref, i) => check(`${at}.automatic.whenFailing[${i}]`, ref));
-    const autoSeverity = lever.automatic?.severity;
-    if (autoSeverity && !severities.has(autoSeverity)) err(`${at}.automatic.severity`, `unknown severity "${autoSeverity}"`);
-    for (const v of varRefs(JSON.stringify(lever.steps))) {
-      if (!(v in plan.vars) && !RELEASE_VARS.has(v)) err(`${at}.steps`, `unknown var "\${${v}}"`);
-    }
+    guard(() => {
+      if (lever.verify) check(`${at}.verify`, lever.verify);
+    });
+    guard(() => lever.approval.approvers.forEach((p, i) => person(`${at}.approval.approvers[${i}]`, p)));
+    guard(() => lever.requesters?.forEach((p, i) => person(`${at}.requesters[${i}]`, p)));
+    guard(() => {
+      if (lever.approval.required && lever.approval.approvers.length === 0)
+        err(`${at}.approval.approvers`, 'a lever that needs approval needs approvers');
+    });
+    guard(() => lever.automatic?.whenFailing.forEach((ref, i) => check(`${at}.automatic.whenFailing[${i}]`, ref)));
+    guard(() => {
+      const autoSeverity = lever.automatic?.severity;
+      if (autoSeverity) severity(`${at}.automatic.severity`, autoSeverity);
+    });
+    guard(() => unknownVars(`${at}.steps`, lever.steps, (v) => RELEASE_VARS.has(v)));
   }
-  for (const d of plan.checkpoints.flatMap((c) => c.decisions)) {
-    if (d === 'reduce-monitoring' && Object.keys(plan.monitoring.reduced).length === 0) {
-      err('monitoring.reduced', 'a checkpoint offers reduce-monitoring but no reduced cadence is set');
-      break;
+  guard(() => {
+    for (const d of plan.checkpoints.flatMap((c) => c.decisions)) {
+      if (d === 'reduce-monitoring' && Object.keys(plan.monitoring.reduced).length === 0) {
+        err('monitoring.reduced', 'a checkpoint offers reduce-monitoring but no reduced cadence is set');
+        break;
+      }
     }
-  }
+  });
   if (plan.signedApprovals) {
-    for (const [id, p] of Object.entries(plan.people)) if (!p.publicKey) err(`people.${id}.publicKey`, 'signedApprovals is on: every person needs a public key');
+    for (const [id, p] of entriesOf(plan.people)) {
+      guard(() => {
+        if (!p.publicKey) err(`people.${id}.publicKey`, 'signedApprovals is on: every person needs a public key');
+      });
+    }
   }
   return errors;
+}
+
+/** The names defined in a section of the plan, or undefined when the section is not a map (nothing to check against). */
+function keySet(section: unknown): Set<string> | undefined {
+  return isObject(section) ? new Set(Object.keys(section)) : undefined;
+}
+
+/** A map section's entries; none when it is not a map. */
+function entriesOf<T>(section: Record<string, T> | Partial<Record<string, T>> | undefined): Array<[string, T]> {
+  return isObject(section) ? (Object.entries(section) as Array<[string, T]>) : [];
+}
+
+/** The probe kind of a check, when it is one the condition language knows. */
+function guardedProbeKind(c: unknown): ProbeKind | undefined {
+  const kind = isObject(c) && isObject(c.probe) ? c.probe.kind : undefined;
+  return kind === 'http' || kind === 'command' || kind === 'log' ? kind : undefined;
 }
 
 /** Values of the release a lever step may use, e.g. `${release.commit}` in a rollback. */

@@ -1,4 +1,14 @@
-import { allSlots, checksOf, hourLabel, hourMs, initialSchedule, nextSlot, tierDueAt, tiersDueAt, type ScheduleState } from '../../core/schedule';
+import {
+  allSlots,
+  checksOf,
+  hourLabel,
+  hourMs,
+  initialSchedule,
+  nextSlot,
+  tierDueAt,
+  tiersDueAt,
+  type ScheduleState,
+} from '../../core/schedule';
 import type { Plan } from '../../plan/schema';
 import { symphonyPlan } from '../helpers/plans';
 
@@ -8,7 +18,8 @@ const range = (from: number, to: number, step = 1): number[] => {
   for (let h = from; h <= to; h += step) out.push(h);
   return out;
 };
-const hoursOf = (slots: Array<{ hour: number; tier: string }>, tier: string): number[] => slots.filter((s) => s.tier === tier).map((s) => s.hour);
+const hoursOf = (slots: Array<{ hour: number; tier: string }>, tier: string): number[] =>
+  slots.filter((s) => s.tier === tier).map((s) => s.hour);
 
 describe('the Symphony plan schedule', () => {
   const schedule = initialSchedule(plan);
@@ -175,9 +186,20 @@ describe('checksOf', () => {
   });
 
   it('runs a check shared by two tiers once', () => {
-    const shared: Plan = { ...plan, tiers: { ...plan.tiers, extra: { every: '1h', from: '0h', checks: ['log-watch', 'policy-show'], report: false } } };
+    const shared: Plan = {
+      ...plan,
+      tiers: { ...plan.tiers, extra: { every: '1h', from: '0h', checks: ['log-watch', 'policy-show'], report: false } },
+    };
     const checks = checksOf(shared, ['hourly', 'deep', 'extra']);
-    expect(checks).toEqual(['fast-pulse', 'log-watch', 'orchestrator-status', 'policy-show', 'route-decision', 'dashboard-refresh', 'dashboard-cards']);
+    expect(checks).toEqual([
+      'fast-pulse',
+      'log-watch',
+      'orchestrator-status',
+      'policy-show',
+      'route-decision',
+      'dashboard-refresh',
+      'dashboard-cards',
+    ]);
     expect(new Set(checks).size).toBe(checks.length);
   });
 

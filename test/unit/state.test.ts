@@ -59,7 +59,10 @@ describe('recordCheck streaks', () => {
   it('fails at the first failure with failAfter 1 (fast-pulse)', () => {
     const s = fresh();
     expect(recordCheck(s, base, result('fast-pulse', 0, 'ok'))).toEqual({ becameFailing: false, recovered: false });
-    expect(recordCheck(s, base, result('fast-pulse', 1, 'fail', { severity: 'critical' }))).toEqual({ becameFailing: true, recovered: false });
+    expect(recordCheck(s, base, result('fast-pulse', 1, 'fail', { severity: 'critical' }))).toEqual({
+      becameFailing: true,
+      recovered: false,
+    });
     const c = s.checks['fast-pulse'];
     expect(c).toMatchObject({ status: 'failing', failStreak: 1, okStreak: 0, runs: 2, fails: 1, warns: 0, failSeverity: 'critical' });
     expect(health(s)).toBe('failing');
@@ -83,7 +86,10 @@ describe('recordCheck streaks', () => {
   it('shows failures below failAfter as a warning, then failing at the streak', () => {
     const plan = withCheck('fast-pulse', { failAfter: 3 });
     const s = fresh(plan);
-    const seen = [0, 1, 2].map((h) => ({ t: recordCheck(s, plan, result('fast-pulse', h, 'fail')), status: s.checks['fast-pulse'].status }));
+    const seen = [0, 1, 2].map((h) => ({
+      t: recordCheck(s, plan, result('fast-pulse', h, 'fail')),
+      status: s.checks['fast-pulse'].status,
+    }));
     expect(seen.map((x) => x.status)).toEqual(['warning', 'warning', 'failing']);
     expect(seen.map((x) => x.t.becameFailing)).toEqual([false, false, true]);
     expect(s.checks['fast-pulse'].failSeverity).toBe('critical');
@@ -157,7 +163,13 @@ describe('recordCheck streaks', () => {
     recordCheck(s, base, result('fast-pulse', 0, 'warn', { evidence: 'slow: 45s' }));
     recordCheck(s, base, result('fast-pulse', 1, 'ok', { evidence: 'fine' }));
     expect(s.checks['fast-pulse'].evidence).toBe('slow: 45s');
-    expect(s.checks['fast-pulse'].last).toEqual({ hour: 1, outcome: 'ok', reason: 'all conditions hold', severity: undefined, durationMs: 10 });
+    expect(s.checks['fast-pulse'].last).toEqual({
+      hour: 1,
+      outcome: 'ok',
+      reason: 'all conditions hold',
+      severity: undefined,
+      durationMs: 10,
+    });
   });
 });
 
@@ -218,7 +230,14 @@ describe('recordCheck spend and trigger hits', () => {
   it('keeps the log cursor of a log result', () => {
     const s = fresh();
     const cursor = { files: { 'logs/triggers.log': { offset: 120 } } };
-    const log = { lines: 3, counts: { normal: 3, warning: 0, alert: 0 }, patterns: {}, samples: { normal: [], warning: [], alert: [] }, rotated: [], cursor };
+    const log = {
+      lines: 3,
+      counts: { normal: 3, warning: 0, alert: 0 },
+      patterns: {},
+      samples: { normal: [], warning: [], alert: [] },
+      rotated: [],
+      cursor,
+    };
     recordCheck(s, base, result('log-watch', 0, 'ok', { log }));
     expect(s.logCursors['log-watch']).toEqual(cursor);
   });

@@ -1,0 +1,173 @@
+// The one-command demo: a dev server (SQLite under .data/, Web UI on), the simulator, a worker, and a
+// watch of plans/demo.yaml with a scripted fault timeline, answered by a named demo approver.
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { WatchStatus } from '../core/status';
+import { loadPlan } from '../plan/validate';
+import { createTimelineApplier, startSimulator, type TimelineStep } from '../sim';
+import { createWorker } from '../worker/worker';
+import { webUiLink } from './connection';
+import { startDevServer } from './devserver';
+import { decide, startWatch, watchStatusOf } from './watches';
+
+/** What goes wrong in the demo, by watch hour. */
+export const DEMO_FAULTS: TimelineStep[] = [
+  { hour: 5, set: [{ name: 'service-offline', params: { service: 'ollama' } }] },
+  { hour: 7, clear: ['service-offline'] },
+  { hour: 14, set: [{ name: 'autonomy-zero' }] },
+  { hour: 16, clear: ['autonomy-zero'] },
+  { hour: 30, set: [{ name: 'slow', params: { seconds: 45 } }] },
+  { hour: 31, clear: ['slow'] },
+  { hour: 40, set: [{ name: 'kill-switch' }] },
+  { hour: 41, clear: ['kill-switch'] },
+];
+
+export interface DemoOptions {
+  /** Length of a watch hour (default: the demo plan's 2.5 s). */
+  clock?: string;
+  interactive?: boolean;
+  /** Stop everything when the watch ends instead of keeping the Web UI up until Ctrl-C. */
+  exit?: boolean;
+  dataDir?: string;
+  quiet?: boolean;
+  approver?: string;
+}
+
+export interface DemoResult {
+  watchId: string;
+  status: WatchStatus;
+  webUi: string;
+  reports: string[];
+}
+
+export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
+  const root = join(__dirname, '..');
+  const data = resolve(opts.dataDir ?? join(root, '.data'));
+  const say = (line: string) => opts.quiet || process.stdout.write(line + '\n');
+  const stops: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  const onSignal = () => {
+    say('\nstopping everything the demo started…');
+    void stopAll().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    say('starting the Temporal dev server (SQLite, Web UI)…');
+    const server = await startDevServer({ dbFile: join(data, 'temporal.db') });
+    stops.push(() => server.stop());
+    say(`  Temporal at ${server.address}, Web UI ${server.uiUrl}`);
+
+    const plan = loadPlan(join(root, 'plans', 'demo.yaml'));
+    if (opts.clock) plan.clock.hour = opts.clock;
+    const sim = await startSimulator({ dir: join(data, 'sim'), timeScale: 1 / 30, hmacSecret: 'demo-federation-secret' });
+    stops.push(() => sim.close());
+    Object.assign(process.env, {
+      SYMPHONY_URL: sim.url,
+      SYMPHONY_DASHBOARD_URL: sim.url,
+      SYMPHONY_LOGS: join(data, 'sim', 'logs'),
+      LITELLM_LOG: join(data, 'sim', 'logs', 'litellm.log'),
+      FEDERATION_HMAC_SECRET: 'demo-federation-secret',
+      RELEASE_WATCH_REPORTS: join(root, 'reports'),
+    });
+    say(`  simulator at ${sim.url}`);
+
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const worker = await createWorker(nativeConnection, 'default');
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+    });
+    const connection = await Connection.connect({ address: server.address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection });
+
+    const version = `v1.0-demo.${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}`;
+    const started = await startWatch(client, {
+      plan,
+      release: { service: 'symphony', version, commit: '5d41402abc4b2a76b9719d911017c592', deployedAt: new Date().toISOString() },
+      startedBy: 'demo',
+    });
+    const webUi = webUiLink({ address: server.address, namespace: 'default' }, started.workflowId, { TEMPORAL_UI_URL: server.uiUrl });
+    say(`watch started: ${started.workflowId}\n  ${webUi}\n`);
+
+    const status = await followWatch(client, started.workflowId, plan.checkpoints.map((c) => c.deciders[0]), opts, say, sim);
+    const reports = status.reports.map((r) => r.path).filter((p): p is string => !!p);
+    say(`\nwatch ended: ${status.phase}`);
+    for (const r of reports) say(`  report: ${r}`);
+    say(`  history: ${webUi}`);
+    if (!opts.exit) {
+      say('\nThe dev server keeps running for the Web UI; Ctrl-C stops everything.');
+      await new Promise(() => undefined);
+    }
+    return { watchId: started.workflowId, status, webUi, reports };
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await stopAll();
+  }
+}
+
+/** Plays the fault timeline, answers checkpoints, prints progress; returns the final status. */
+async function followWatch(
+  client: Client,
+  id: string,
+  approvers: string[],
+  opts: DemoOptions,
+  say: (l: string) => void,
+  sim: Parameters<typeof createTimelineApplier>[0],
+): Promise<WatchStatus> {
+  const timeline = createTimelineApplier(sim, DEMO_FAULTS);
+  const seenEvents = new Set<string>();
+  const asked = new Set<string>();
+  for (;;) {
+    const s = await watchStatusOf(client, id, 50);
+    // Faults of an hour go in just before that hour's checks run.
+    timeline.advanceTo(Math.floor(s.hour + 0.6));
+    for (const e of s.events) {
+      const key = `${e.at}:${e.kind}:${e.text}`;
+      if (seenEvents.has(key) || e.kind === 'tier') continue;
+      seenEvents.add(key);
+      say(`  h${String(e.hour).padEnd(5)} ${e.kind.padEnd(12)} ${e.text}`);
+    }
+    if (!opts.quiet && process.stdout.isTTY) process.stdout.write(`\r${progressBar(s)}\x1b[K`);
+    for (const [i, cp] of s.checkpoints.entries()) {
+      if (cp.state !== 'pending' || asked.has(cp.name)) continue;
+      asked.add(cp.name);
+      const decision = cp.name.startsWith('48h') ? (cp.criteria?.every((c) => c.met || c.name.startsWith('Lessons')) ? 'release' : 'extend') : 'continue';
+      const by = approvers[Math.min(i, approvers.length - 1)];
+      const cmd = `release-watch decide ${id} --checkpoint ${cp.name} --decision ${decision} --by ${by}`;
+      if (opts.interactive) {
+        say(`\n  checkpoint ${cp.name} is waiting for you:\n    ${cmd} --note "..."`);
+        continue;
+      }
+      const note = decision === 'release' ? 'Lessons learned: the automatic checks caught every scripted fault.' : `demo approver: ${cp.criteria?.filter((c) => !c.met).length ?? 0} criteria unmet`;
+      try {
+        await decide(client, id, { checkpoint: cp.name, decision, by, note });
+        say(`\n  ${by} decided ${decision} at checkpoint ${cp.name}`);
+      } catch (err) {
+        // e.g. release refused while criteria are unmet: extend instead, as a person would.
+        say(`\n  ${decision} refused: ${(err as Error).message}`);
+        await decide(client, id, { checkpoint: cp.name, decision: 'extend', by, note: 'criteria unmet; extending' }).catch((e: Error) => say(`  ${e.message}`));
+      }
+    }
+    if (['released', 'rollback-requested', 'rolled-back', 'completed'].includes(s.phase)) {
+      await client.workflow.getHandle(id).result();
+      return watchStatusOf(client, id, 50);
+    }
+    await new Promise((r) => setTimeout(r, 400));
+  }
+}
+
+export function progressBar(s: WatchStatus): string {
+  const width = 40;
+  const done = Math.min(width, Math.round((s.hour / Math.max(1, s.endHour)) * width));
+  const tiers = Object.entries(s.tiers).map(([n, t]) => `${n} ${t.runs}`).join(' · ');
+  return `[${'█'.repeat(done)}${'░'.repeat(width - done)}] h${s.hour}/${s.endHour} ${s.phase} · ${s.health} · ${tiers} · incidents ${s.openIncidents} open`;
+}

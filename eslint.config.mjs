@@ -1,0 +1,91 @@
+// Lint in the spirit of the Temporal TypeScript samples: typed linting, no floating promises,
+// and workflow code kept to what the deterministic sandbox can run.
+import { builtinModules } from 'node:module';
+import eslint from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const SANDBOX =
+  'Workflow code runs in the deterministic sandbox: no Node built-ins and no activity code here ' +
+  '(call activities through proxyActivities; `import type` is fine).';
+
+// Every Node built-in, bare and with the node: prefix (fs, fs/promises, child_process, http, crypto, timers, worker_threads ...).
+const nodeBuiltins = [...new Set(builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/^node:/, '')))];
+
+// Plain-JS files (jest config, the simulator's command-line fronts) run on Node.
+const nodeGlobals = Object.fromEntries(
+  [
+    'AbortController',
+    'Buffer',
+    'URL',
+    'URLSearchParams',
+    'TextDecoder',
+    'TextEncoder',
+    'clearInterval',
+    'clearTimeout',
+    'console',
+    'fetch',
+    'process',
+    'setInterval',
+    'setTimeout',
+    'structuredClone',
+  ]
+    .map((name) => [name, 'readonly'])
+    .concat([
+      ['require', 'readonly'],
+      ['module', 'writable'],
+      ['exports', 'writable'],
+      ['__dirname', 'readonly'],
+      ['__filename', 'readonly'],
+    ]),
+);
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/**', '.tools/**', 'dist/**', 'reports/**', '.data/**', 'coverage/**'],
+  },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        project: './tsconfig.json',
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': [
+        'warn',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      'object-shorthand': ['error', 'always'],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: nodeGlobals },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: SANDBOX, allowTypeImports: true })),
+          patterns: [
+            { group: ['node:*'], message: SANDBOX, allowTypeImports: true },
+            { group: ['**/activities', '**/activities/**'], message: SANDBOX, allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+);
