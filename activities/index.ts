@@ -1,4 +1,4 @@
 // Everything that touches the world, registered on the worker as one set of activities.
 export { runCheck } from './checks';
 export { notify } from './notify';
-export { writeReport } from './reports';
+export { writeIncidentDoc, writeReport } from './reports';

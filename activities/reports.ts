@@ -22,3 +22,12 @@ export async function writeReport(req: ReportRequest): Promise<{ path: string }>
 export function safeName(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]/g, '_');
 }
+
+/** Writes `<dir>/<watch>/incidents/incident-<seq>.md`. */
+export async function writeIncidentDoc(req: { watchId: string; seq: number; reportsDir: string; markdown: string }): Promise<{ path: string }> {
+  const dir = join(process.env.RELEASE_WATCH_REPORTS ?? req.reportsDir, safeName(req.watchId), 'incidents');
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `incident-${req.seq}.md`);
+  await writeFile(path, req.markdown);
+  return { path };
+}

@@ -8,7 +8,7 @@ import { DECISIONS } from '../plan/schema';
 import { temporalTarget, webUiLink } from './connection';
 import { formatStatus } from './format';
 import { listWatches } from './list';
-import { decide, decideBySignal, Refused, startWatch, watchStatusOf } from './watches';
+import { acknowledge, decide, decideBySignal, Refused, resolveIncident, startWatch, watchStatusOf } from './watches';
 
 class Usage extends Error {}
 
@@ -143,6 +143,38 @@ Examples:
       }
       const cp = await decide(client, id, d);
       print(!!o.json, cp, () => `checkpoint ${cp.name}: ${cp.decision} by ${cp.by} at hour ${cp.decidedHour}`);
+    });
+
+  program
+    .command('ack')
+    .description('Acknowledge an incident: stops its escalation; resolve it before the resolution deadline')
+    .argument('<id>', 'watch (workflow) ID')
+    .argument('<incident>', 'incident number (as in status) or its ID')
+    .requiredOption('--by <who>', 'who takes it (a person of the plan)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  release-watch ack watch-symphony-v1.0 3 --by duty-engineer')
+    .action(async (id: string, incident: string, o: { by: string; json?: boolean }) => {
+      const v = await acknowledge(await connect(), id, { incident, by: o.by });
+      print(!!o.json, v, () => `incident ${v.seq}: ${v.state}, held by ${v.holder}`);
+    });
+
+  program
+    .command('resolve')
+    .description('Resolve an incident with its write-up; the incident document is written under reports/<watch>/incidents/')
+    .argument('<id>', 'watch (workflow) ID')
+    .argument('<incident>', 'incident number (as in status) or its ID')
+    .requiredOption('--by <who>', 'who resolves it (a person of the plan)')
+    .requiredOption('--root-cause <text>', 'what actually happened')
+    .requiredOption('--resolution <text>', 'steps taken to fix it')
+    .option('--follow-up <text>', 'actions to prevent recurrence')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  release-watch resolve watch-symphony-v1.0 3 --by duty-engineer --root-cause "ollama OOM" --resolution "restarted with ai-up" --follow-up "raise memory limit"',
+    )
+    .action(async (id: string, incident: string, o: { by: string; rootCause: string; resolution: string; followUp?: string; json?: boolean }) => {
+      const v = await resolveIncident(await connect(), id, { incident, by: o.by, rootCause: o.rootCause, resolution: o.resolution, followUp: o.followUp });
+      print(!!o.json, v, () => `incident ${v.seq}: ${v.state} by ${v.holder}`);
     });
 
   program

@@ -2,11 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Ack, Resolve } from '../core/incidents';
 import type { Decide, Release } from '../core/messages';
 import type { CheckpointState } from '../core/state';
 import type { WatchStatus } from '../core/status';
 import type { Plan } from '../plan/schema';
-import { decideSignal, decideUpdate, REFUSED, SA, statusQuery, TASK_QUEUE } from '../workflows/definitions';
+import { ackUpdate, decideSignal, decideUpdate, IncidentView, REFUSED, resolveUpdate, SA, statusQuery, TASK_QUEUE } from '../workflows/definitions';
 import type { watchWorkflow } from '../workflows/watch';
 
 /** Refused by the watch (bad or unauthorised input): the CLI exits 2 with the reason. */
@@ -122,4 +123,20 @@ export function refusal(err: unknown, id?: string): unknown {
   }
   if (err instanceof WorkflowNotFoundError) return new Refused(`no running watch "${id ?? err.workflowId}" (it has ended, or never started)`);
   return err;
+}
+
+export async function acknowledge(client: Client, id: string, a: Ack, updateId?: string): Promise<IncidentView> {
+  try {
+    return await watchHandle(client, id).executeUpdate(ackUpdate, { args: [a], updateId: updateId ?? randomUUID() });
+  } catch (err) {
+    throw refusal(err, id);
+  }
+}
+
+export async function resolveIncident(client: Client, id: string, r: Resolve, updateId?: string): Promise<IncidentView> {
+  try {
+    return await watchHandle(client, id).executeUpdate(resolveUpdate, { args: [r], updateId: updateId ?? randomUUID() });
+  } catch (err) {
+    throw refusal(err, id);
+  }
 }

@@ -33,6 +33,9 @@ export function renderMarkdown(s: WatchStatus, meta: ReportMeta): string {
     out.push('| id | check | severity | state | opened | acked | resolved | holder |', '|---|---|---|---|---:|---:|---:|---|');
     for (const i of s.incidents) out.push(`| ${i.id} | ${i.check} | ${i.severity} | ${i.state} | h${i.openedHour} | ${i.ackedHour ?? '–'} | ${i.resolvedHour ?? '–'} | ${i.holder ?? ''} |`);
   }
+  out.push('', '## Scheduled escalations', '');
+  if (s.findings.length === 0) out.push('None.');
+  for (const f of s.findings) out.push(`- day ${f.day}: ${f.description} — ${f.detail}`);
   out.push('', '## Checkpoints', '');
   for (const c of s.checkpoints) {
     out.push(`### ${c.title} (hour ${c.hour}): ${c.state}${c.decision ? ` — **${c.decision}** by ${c.by} at hour ${c.decidedHour}` : ''}`);

@@ -84,6 +84,17 @@ export interface IncidentState {
   resolvedHour?: number;
   rootCause?: string;
   nextDeadlineAt?: number;
+  /** The immediate-escalation trigger that opened it, if one did. */
+  trigger?: string;
+  documentPath?: string;
+  pages?: number;
+}
+
+export interface Finding {
+  day: number;
+  trigger: string;
+  description: string;
+  detail: string;
 }
 
 export interface AuditEvent {
@@ -128,6 +139,8 @@ export interface WatchState {
   /** Scheduled-trigger hits per watch day. */
   triggerHits: Record<string, Record<number, number>>;
   reports: Array<{ hour: number; kind: 'daily' | 'final'; path?: string }>;
+  /** Scheduled escalations found at each daily report (budget overrun, trends, usage, drift). */
+  findings: Finding[];
   logCursors: Record<string, LogCursor>;
   notifications: { sent: number; undelivered: Array<{ eventId: string; sink: string; error: string }> };
   /** Runs of this workflow (continue-as-new count + 1). */
@@ -158,6 +171,7 @@ export function initialState(watchId: string, plan: Plan, release: Release, star
     spend: {},
     triggerHits: {},
     reports: [],
+    findings: [],
     logCursors: {},
     notifications: { sent: 0, undelivered: [] },
     generation: 1,
@@ -280,4 +294,21 @@ export function checkpointSpec(plan: Plan, cp: CheckpointState): CheckpointSpec 
 
 export function pendingCheckpoints(state: WatchState): CheckpointState[] {
   return state.checkpoints.filter((c) => c.state === 'pending');
+}
+
+/** The scheduled escalations a watch day produced: budget over its ceiling, triggers seen often enough. */
+export function scheduledFindings(plan: Plan, state: WatchState, day: number): Finding[] {
+  const out: Finding[] = [];
+  for (const t of plan.escalation.scheduled) {
+    if (t.budget) {
+      const spent = state.spend[day] ?? 0;
+      if (plan.budget && spent > plan.budget.daily) {
+        out.push({ day, trigger: t.name, description: t.description, detail: `spent ${spent.toFixed(2)} of ${plan.budget.daily.toFixed(2)} ${plan.budget.currency}` });
+      }
+      continue;
+    }
+    const hits = state.triggerHits[t.name]?.[day] ?? 0;
+    if (hits >= t.atLeast) out.push({ day, trigger: t.name, description: t.description, detail: `${t.check}: ${hits} run(s) with ${t.when}` });
+  }
+  return out;
 }

@@ -43,6 +43,9 @@ export interface WatchStatus {
     holder?: string;
     nextDeadline?: string;
     reason: string;
+    trigger?: string;
+    pages?: number;
+    document?: string;
   }>;
   openIncidents: number;
   spend: Record<string, number>;
@@ -51,6 +54,7 @@ export interface WatchStatus {
   refused: WatchState['refused'];
   notifications: WatchState['notifications'];
   reports: WatchState['reports'];
+  findings: WatchState['findings'];
   generation: number;
   events: WatchState['events'];
 }
@@ -106,6 +110,9 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
       holder: i.holder,
       nextDeadline: iso(i.nextDeadlineAt),
       reason: i.reason,
+      trigger: i.trigger,
+      pages: i.pages,
+      document: i.documentPath,
     })),
     openIncidents: openIncidents(state),
     spend: Object.fromEntries(Object.entries(state.spend).map(([d, v]) => [`day ${d}`, v])),
@@ -114,6 +121,7 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
     refused: state.refused,
     notifications: state.notifications,
     reports: state.reports,
+    findings: state.findings,
     generation: state.generation,
     events: state.events.slice(-eventLimit),
   };

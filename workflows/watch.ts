@@ -3,10 +3,13 @@
 // absolute time in the state, so it holds across worker restarts and continue-as-new.
 import {
   ApplicationFailure,
+  ParentClosePolicy,
   allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   proxyActivities,
+  startChild,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -14,7 +17,8 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { applyDecision, decisionError, DecisionEffect, openCheckpoint, deadlineMs } from '../core/checkpoints';
-import type { CheckResult, Decide, Notification, WatchInput } from '../core/messages';
+import { Ack, ackError, findIncident, incidentSummary, Resolve, resolveError } from '../core/incidents';
+import type { CheckRequest, CheckResult, Decide, Notification, WatchInput } from '../core/messages';
 import { escalationChain, onCallAt, personLabel } from '../core/rotation';
 import { checksOf, hourLabel, hourMs as hourMsOf, nextSlot, tiersDueAt } from '../core/schedule';
 import {
@@ -26,6 +30,7 @@ import {
   pendingCheckpoints,
   recordCheck,
   recordTierRun,
+  scheduledFindings,
   REFUSED_MAX,
   round1,
   watchDay,
@@ -34,7 +39,24 @@ import {
 import { watchStatus } from '../core/status';
 import { parseDuration } from '../plan/duration';
 import type { Plan } from '../plan/schema';
-import { continueAsNewSignal, decideSignal, decideUpdate, REFUSED, SA, statusQuery } from './definitions';
+import {
+  ackUpdate,
+  continueAsNewSignal,
+  decideSignal,
+  decideUpdate,
+  IncidentChange,
+  incidentAckSignal,
+  incidentChangedSignal,
+  incidentCheckSignal,
+  incidentResolveSignal,
+  IncidentView,
+  REFUSED,
+  resolveUpdate,
+  SA,
+  statusQuery,
+} from './definitions';
+import { Alarm } from './alarm';
+import { incidentWorkflow } from './incident';
 
 const { notify, writeReport } = proxyActivities<typeof activities>({
   startToCloseTimeout: '1 minute',
@@ -99,6 +121,58 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     }
     decide(d, 'signal');
   });
+
+  const refuseWith = (reason: string | undefined) => {
+    if (reason) throw ApplicationFailure.create({ message: reason, type: REFUSED, nonRetryable: true });
+  };
+
+  setHandler(
+    ackUpdate,
+    async (a: Ack) => {
+      const inc = findIncident(state, a.incident)!;
+      inc.state = 'acknowledged';
+      inc.holder = a.by;
+      inc.ackedHour ??= round1(hourNow());
+      audit(state, Date.now(), hourNow(), 'incident', `incident ${inc.seq} acknowledged by ${a.by}`);
+      changed();
+      await getExternalWorkflowHandle(inc.id).signal(incidentAckSignal, a);
+      return view(inc);
+    },
+    { validator: (a: Ack) => refuseWith(ackError(plan, state, a)) },
+  );
+
+  setHandler(
+    resolveUpdate,
+    async (r: Resolve) => {
+      const inc = findIncident(state, r.incident)!;
+      inc.state = 'resolved';
+      inc.holder = r.by;
+      inc.rootCause = r.rootCause;
+      inc.resolvedHour = round1(hourNow());
+      inc.nextDeadlineAt = undefined;
+      audit(state, Date.now(), hourNow(), 'incident', `incident ${inc.seq} resolved by ${r.by}: ${r.rootCause}`);
+      changed();
+      await getExternalWorkflowHandle(inc.id).signal(incidentResolveSignal, r);
+      return view(inc);
+    },
+    { validator: (r: Resolve) => refuseWith(resolveError(plan, state, r)) },
+  );
+
+  setHandler(incidentChangedSignal, (c: IncidentChange) => {
+    const inc = state.incidents.find((i) => i.id === c.id);
+    if (!inc) return;
+    // A resolution is final here even if an older report from the incident arrives after it.
+    if (inc.state !== 'resolved') inc.state = c.state;
+    inc.holder = c.holder;
+    inc.nextDeadlineAt = c.nextDeadlineAt;
+    inc.pages = c.pages;
+    if (c.documentPath) inc.documentPath = c.documentPath;
+    changed();
+  });
+
+  function view(inc: WatchState['incidents'][number]): IncidentView {
+    return { id: inc.id, seq: inc.seq, state: inc.state, holder: inc.holder };
+  }
 
   setHandler(continueAsNewSignal, () => {
     continueAsNewRequested = true;
@@ -170,7 +244,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     if (tiers.length > 0) {
       setDetails(`running ${tiers.join(' + ')} checks, hour ${hourLabel(hour, state.schedule)}`);
       const results = await Promise.all(checksOf(plan, tiers).map((id) => runOneCheck(id, hour, tiers)));
-      for (const r of results) afterCheck(r);
+      for (const r of results) await afterCheck(r);
       for (const tier of tiers) {
         const outcome = recordTierRun(state, plan, tier, hour, results, late);
         audit(state, Date.now(), hour, 'tier', `${tier} run ${hourLabel(hour, state.schedule)}: ${outcome}`);
@@ -224,76 +298,131 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     }
   }
 
-  function afterCheck(r: CheckResult) {
+  async function afterCheck(r: CheckResult) {
     const t = recordCheck(state, plan, r);
-    if (t.becameFailing) openIncident(r);
-    if (t.recovered) recoverIncident(r);
+    const opening: Promise<void>[] = [];
+    if (t.becameFailing) opening.push(openIncident(r));
+    if (t.recovered) tellIncident(r.checkId, true, r.reason);
     for (const name of r.triggers) {
       const trigger = plan.escalation.immediate.find((x) => x.name === name);
-      if (trigger) escalateNow(trigger.name, trigger.description, r);
+      if (trigger && !leverApproved(trigger.unlessLever)) opening.push(openIncident(r, trigger.name, trigger.description));
     }
+    await Promise.all(opening);
   }
 
-  function openIncident(r: CheckResult) {
+  /** A lever request approved in this watch (levers arrive with the emergency update). */
+  function leverApproved(_lever?: string): boolean {
+    return false;
+  }
+
+  function unresolvedIncident(check: string, trigger?: string) {
+    return state.incidents.find((i) => i.check === check && i.trigger === trigger && i.state !== 'resolved');
+  }
+
+  function tellIncident(check: string, healthy: boolean, reason: string) {
+    const inc = unresolvedIncident(check);
+    if (!inc) return;
+    if (healthy && inc.state !== 'recovered') {
+      inc.state = 'recovered';
+      audit(state, Date.now(), hourNow(), 'incident', `incident ${inc.seq} recovered: ${check} healthy again`);
+    }
+    track(getExternalWorkflowHandle(inc.id).signal(incidentCheckSignal, { healthy, reason }).catch(() => undefined));
+  }
+
+  /** One incident per check (or trigger) and failure episode: a relapse before resolution pages the same one again. */
+  async function openIncident(r: CheckResult, trigger?: string, triggerText?: string) {
+    const existing = unresolvedIncident(r.checkId, trigger);
+    if (existing) {
+      if (existing.state === 'recovered') {
+        existing.state = 'open';
+        tellIncident(r.checkId, false, r.reason);
+      }
+      return;
+    }
     const spec = plan.checks[r.checkId];
     const seq = state.incidents.length + 1;
-    const severity = r.severity ?? spec.severity;
-    const who = onCallAt(plan, r.hour);
-    const id = `${state.watchId}-incident-${seq}`;
+    const severity = trigger ? 'critical' : (r.severity ?? spec.severity);
+    const sev = plan.severities[severity] ?? plan.severities[spec.severity];
+    const id = `${state.watchId}/incident-${seq}`;
+    const openedAt = Date.now();
+    const chain = escalationChain(plan, r.hour);
+    const ackMs = (parseDuration(sev.ack) / 3_600_000) * hourMs;
     state.incidents.push({
       id,
       seq,
       check: r.checkId,
       severity,
-      category: spec.category,
+      category: trigger ? 'security' : spec.category,
       state: 'open',
       openedHour: r.hour,
-      openedAt: Date.now(),
-      reason: r.reason,
-      holder: who.primary,
+      openedAt,
+      reason: triggerText ? `${triggerText}: ${r.reason}` : r.reason,
+      holder: trigger ? chain[2] : chain[0],
+      trigger,
+      nextDeadlineAt: openedAt + ackMs,
     });
-    audit(state, Date.now(), r.hour, 'incident', `incident ${seq} · ${severity} · ${r.checkId}: ${r.reason}`);
-    sendNotification({
-      key: `incident:${seq}:open`,
-      kind: 'incident-open',
-      severity: pagerSeverity(plan, severity),
-      title: `Incident ${seq} · ${severity} · ${plan.severities[severity]?.meaning ?? r.checkId}`,
-      text: `${spec.description}: ${r.reason}`,
-      to: [escalationChain(plan, r.hour)[0]],
-      incident: { id, action: 'trigger' },
-    });
-  }
-
-  function recoverIncident(r: CheckResult) {
-    const inc = [...state.incidents].reverse().find((i) => i.check === r.checkId && (i.state === 'open' || i.state === 'acknowledged'));
-    if (!inc) return;
-    inc.state = 'recovered';
-    audit(state, Date.now(), r.hour, 'incident', `incident ${inc.seq} recovered: ${r.checkId} healthy again`);
-    sendNotification({
-      key: `incident:${inc.seq}:recovered`,
-      kind: 'incident-recovered',
-      severity: 'info',
-      title: `Incident ${inc.seq} recovered`,
-      text: `${r.checkId} is healthy again; resolve it with the write-up.`,
-      to: inc.holder ? [inc.holder] : [],
-    });
-  }
-
-  function escalateNow(name: string, description: string, r: CheckResult) {
-    const day = watchDay(r.hour);
-    const to = onCallAt(plan, r.hour).escalation;
-    audit(state, Date.now(), r.hour, 'escalation', `immediate escalation: ${description} (${r.checkId}) → ${to}`);
-    sendNotification({
-      key: `trigger:${name}:${r.hour}`,
-      kind: 'immediate-escalation',
-      severity: 'critical',
-      title: `Immediate escalation: ${description}`,
-      text: `${r.checkId} at hour ${r.hour}: ${r.reason} (day ${day})`,
-      to: [to],
+    const meaning = trigger ? (triggerText ?? trigger) : sev.meaning;
+    audit(state, openedAt, r.hour, 'incident', `${incidentSummary({ seq, severity, meaning })}: ${r.checkId}: ${triggerText ?? r.reason}`);
+    const investigations: CheckRequest[] = spec.investigate.map((checkId) => ({
+      watchId: state.watchId,
+      checkId,
+      hour: r.hour,
+      check: plan.checks[checkId],
+      vars: plan.vars,
+      release: state.release,
+      triggers: [],
+    }));
+    await startChild(incidentWorkflow, {
+      workflowId: id,
+      args: [
+        {
+          watchId: state.watchId,
+          id,
+          seq,
+          check: r.checkId,
+          checkDescription: spec.description,
+          severity,
+          meaning,
+          category: trigger ? 'security' : spec.category,
+          reason: r.reason,
+          evidence: r.evidence,
+          openedAt,
+          openedHour: r.hour,
+          hourMs,
+          ackMs,
+          resolveMs: (parseDuration(sev.resolve) / 3_600_000) * hourMs,
+          chain,
+          immediate: triggerText,
+          pagerSeverity: trigger ? 'critical' : pagerSeverity(plan, severity),
+          sinks: plan.notify.sinks,
+          reportsDir: plan.notify.reportsDir,
+          investigate: spec.investigate,
+          investigations,
+        },
+      ],
+      // Incidents outlive a watch run: they survive continue-as-new and an ended watch until a person resolves them.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: incidentSummary({ seq, severity, meaning }, openedAt + ackMs),
+      staticDetails: `${spec.description}: ${r.reason}`,
     });
   }
 
   async function writeDailyReport(hour: number) {
+    const day = watchDay(Math.max(0, hour - 1));
+    const findings = scheduledFindings(plan, state, day);
+    state.findings.push(...findings);
+    if (findings.length) {
+      const to = onCallAt(plan, hour).escalation;
+      audit(state, Date.now(), hour, 'escalation', `day ${day}: ${findings.map((f) => f.description).join(', ')} → ${to}`);
+      sendNotification({
+        key: `scheduled:day-${day}`,
+        kind: 'scheduled-escalation',
+        severity: 'warning',
+        title: `Day ${day} escalations: ${findings.map((f) => f.description).join(', ')}`,
+        text: findings.map((f) => `- ${f.description}: ${f.detail}`).join('\n'),
+        to: [to],
+      });
+    }
     try {
       const res = await writeReport({ kind: 'daily', hour, status: watchStatus(plan, state, Date.now(), hourMs, 0), reportsDir: plan.notify.reportsDir });
       state.reports.push({ hour, kind: 'daily', path: res.path });
@@ -390,6 +519,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     });
   }
 
+  const alarm = new Alarm();
   while (!isEnded(state)) {
     const now = Date.now();
     escalateDueCheckpoints(now);
@@ -422,8 +552,8 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     publish();
     setDetails(inflight > 0 ? 'checks running' : `next: ${waitingFor}`);
     const seen = version;
-    if (wakeAt === undefined) await condition(() => version !== seen);
-    else await condition(() => version !== seen, Math.max(1, wakeAt - now), { summary: `until ${waitingFor}` });
+    alarm.arm(wakeAt, `until ${waitingFor}`);
+    await condition(() => version !== seen || alarm.rang);
   }
 
   // Let the runs, notifications and handlers in flight finish before the watch closes.

@@ -1,0 +1,192 @@
+// One incident: pages the on-call chain, holds the acknowledgement and resolution deadlines as
+// timers, takes acknowledgements and resolutions forwarded by its watch, and writes the document.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type * as activities from '../activities';
+import { Ack, IncidentInput, IncidentRecord, incidentSummary, nextInChain, renderIncidentDoc, Resolve } from '../core/incidents';
+import type { CheckRequest, Notification } from '../core/messages';
+import { Alarm } from './alarm';
+import { incidentAckSignal, incidentChangedSignal, incidentCheckSignal, incidentQuery, incidentResolveSignal } from './definitions';
+
+const { notify, writeIncidentDoc } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+export interface IncidentStart extends IncidentInput {
+  /** Probes run for evidence when the incident opens (the check's `investigate` list). */
+  investigations: CheckRequest[];
+}
+
+export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRecord> {
+  const info = workflowInfo();
+  const parent = info.parent ? getExternalWorkflowHandle(info.parent.workflowId) : undefined;
+  const rec: IncidentRecord = input.state ?? {
+    state: 'open',
+    holder: input.immediate ? input.chain[2] : input.chain[0],
+    step: input.immediate ? 2 : 0,
+    pages: [],
+    investigation: [],
+  };
+  let version = 0;
+  const changed = () => version++;
+  const pending: Promise<unknown>[] = [];
+
+  setHandler(incidentQuery, () => rec);
+
+  setHandler(incidentAckSignal, (a: Ack) => {
+    if (rec.state === 'resolved') return;
+    rec.state = 'acknowledged';
+    rec.ackedAt ??= Date.now();
+    rec.ackedBy = a.by;
+    rec.holder = a.by;
+    rec.nextDeadlineAt = Date.now() + input.resolveMs;
+    rec.deadlineKind = 'resolve';
+    send('ack', 'info', `Incident ${input.seq} acknowledged by ${a.by}`, `Resolve it within the ${input.severity} resolution time.`, [a.by], 'acknowledge');
+    changed();
+  });
+
+  setHandler(incidentResolveSignal, (r: Resolve) => {
+    if (rec.state === 'resolved') return;
+    rec.state = 'resolved';
+    rec.resolvedAt = Date.now();
+    rec.resolvedBy = r.by;
+    rec.rootCause = r.rootCause;
+    rec.resolution = r.resolution;
+    rec.followUp = r.followUp;
+    rec.nextDeadlineAt = undefined;
+    rec.deadlineKind = undefined;
+    changed();
+  });
+
+  setHandler(incidentCheckSignal, ({ healthy, reason }) => {
+    if (rec.state === 'resolved') return;
+    if (healthy && rec.state !== 'recovered') {
+      rec.state = 'recovered';
+      rec.recoveredAt = Date.now();
+      rec.nextDeadlineAt = undefined;
+      rec.deadlineKind = undefined;
+      send(`recovered:${rec.pages.length}`, 'info', `Incident ${input.seq} recovered`, `${input.check} is healthy again; resolve it with the write-up.`, [rec.holder]);
+    } else if (!healthy && rec.state === 'recovered') {
+      // The check failed again before anyone resolved the incident: the same episode, paged afresh.
+      rec.state = 'open';
+      rec.recoveredAt = undefined;
+      page(0, input.chain[0], `failing again: ${reason}`);
+    }
+    changed();
+  });
+
+  function send(key: string, severity: Notification['severity'], title: string, text: string, to: string[], action?: 'trigger' | 'acknowledge' | 'resolve') {
+    const notification: Notification = {
+      eventId: `${input.id}:${key}`,
+      watchId: input.watchId,
+      kind: `incident-${key.split(':')[0]}`,
+      severity,
+      title,
+      text,
+      to,
+      at: new Date().toISOString(),
+      command: rec.state === 'resolved' ? undefined : `release-watch ack ${input.watchId} ${input.seq} --by <you>`,
+      ...(action ? { incident: { id: input.id, action } } : {}),
+    };
+    pending.push(notify({ notification, sinks: input.sinks }).catch(() => undefined));
+  }
+
+  /** Pages `to`; `at` is the deadline that caused it, so the chain keeps exact SLA spacing. */
+  function page(step: number, to: string, why: string, at = Date.now()) {
+    rec.step = step;
+    rec.holder = to;
+    rec.pages.push({ step, to, at, why });
+    rec.nextDeadlineAt = at + input.ackMs;
+    rec.deadlineKind = 'ack';
+    send(
+      `page:${rec.pages.length}`,
+      input.pagerSeverity,
+      `${incidentSummary(input)}: ${why}`,
+      `${input.checkDescription}: ${input.reason}`,
+      [to],
+      rec.pages.length === 1 ? 'trigger' : undefined,
+    );
+  }
+
+  function onDeadline(due: number) {
+    if (rec.state === 'open') {
+      const next = nextInChain(input.chain, rec.step);
+      if (next) page(next.step, next.to, `not acknowledged within ${fmt(input.ackMs, input.hourMs)} (escalation ${next.step})`, due);
+      else page(rec.step, rec.holder, `still not acknowledged; escalation chain exhausted`, due);
+    } else if (rec.state === 'acknowledged') {
+      rec.state = 'open';
+      page(0, input.chain[0], `acknowledged by ${rec.ackedBy} but not resolved within ${fmt(input.resolveMs, input.hourMs)}: back to the escalation chain`, due);
+    }
+  }
+
+  let reported = '';
+  async function report() {
+    const change = {
+      id: input.id,
+      state: rec.state,
+      holder: rec.holder,
+      nextDeadlineAt: rec.nextDeadlineAt,
+      ackedAt: rec.ackedAt,
+      resolvedAt: rec.resolvedAt,
+      documentPath: rec.documentPath,
+      pages: rec.pages.length,
+    };
+    const key = JSON.stringify(change);
+    if (key === reported || !parent) return;
+    reported = key;
+    await parent.signal(incidentChangedSignal, change).catch(() => undefined); // the watch may have ended
+  }
+
+  function details() {
+    setCurrentDetails(`${incidentSummary(input, rec.nextDeadlineAt, rec.deadlineKind)}\n\n${rec.state}, held by ${rec.holder}`);
+  }
+
+  if (!input.state) {
+    page(rec.step, rec.holder, input.immediate ? `immediate escalation: ${input.immediate}` : 'opened', input.openedAt);
+    if (input.investigations.length) {
+      const { runCheck } = proxyActivities<typeof activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 2 }, summary: `investigate incident ${input.seq}` });
+      const results = await Promise.all(input.investigations.map((req) => runCheck(req).catch((err: Error) => ({ checkId: req.checkId, outcome: 'fail', reason: err.message, evidence: '' }))));
+      rec.investigation = results.map((r) => ({ check: r.checkId, outcome: r.outcome, reason: r.reason, evidence: r.evidence.slice(0, 1500) }));
+    }
+  }
+
+  const alarm = new Alarm();
+  while (rec.state !== 'resolved') {
+    details();
+    await report();
+    if (info.continueAsNewSuggested) {
+      await Promise.all(pending);
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof incidentWorkflow>({ ...input, investigations: [], state: rec });
+    }
+    const seen = version;
+    const due = rec.nextDeadlineAt;
+    alarm.arm(due, `${rec.deadlineKind} deadline: incident ${input.seq}, ${input.severity}`);
+    await condition(() => version !== seen || alarm.rang);
+    if (version === seen && due !== undefined && rec.nextDeadlineAt === due) onDeadline(due);
+  }
+
+  // Timers of a closed incident are gone with the loop; what is left is the write-up.
+  const doc = renderIncidentDoc(input, rec);
+  rec.documentPath = (await writeIncidentDoc({ watchId: input.watchId, seq: input.seq, reportsDir: input.reportsDir, markdown: doc }).catch(() => ({ path: undefined }))).path;
+  send('resolve', 'info', `Incident ${input.seq} resolved by ${rec.resolvedBy}`, `Root cause: ${rec.rootCause}\nResolution: ${rec.resolution}`, [rec.holder], 'resolve');
+  await Promise.all(pending);
+  await report();
+  await condition(allHandlersFinished);
+  details();
+  return rec;
+}
+
+function fmt(ms: number, hourMs: number): string {
+  const h = ms / hourMs;
+  return h >= 1 ? `${+h.toFixed(2)} h` : `${Math.round(h * 60)} min`;
+}
