@@ -109,7 +109,7 @@ async function observeProbe(probe: ProbeSpec, req: CheckRequest, env: Env): Prom
         samples: probe.samples,
         maxBytesPerRun: probe.maxBytesPerRun,
       };
-      return logObservation(await readLogs(spec, req.logCursor));
+      return logObservation(await readLogs(spec, req.logCursor, req.logFromEnd ?? false));
     }
   }
 }

@@ -1,5 +1,6 @@
 // The one-command demo: a dev server (SQLite under .data/, Web UI on), the simulator, a worker, and a
 // watch of plans/demo.yaml with a scripted fault timeline, answered by a named demo approver.
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -9,7 +10,7 @@ import { createTimelineApplier, startSimulator, type TimelineStep } from '../sim
 import { createWorker } from '../worker/worker';
 import { webUiLink } from './connection';
 import { startDevServer } from './devserver';
-import { decide, startWatch, watchStatusOf } from './watches';
+import { acknowledge, decide, resolveIncident, startWatch, watchStatusOf } from './watches';
 
 /** What goes wrong in the demo, by watch hour. */
 export const DEMO_FAULTS: TimelineStep[] = [
@@ -64,6 +65,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
     const plan = loadPlan(join(root, 'plans', 'demo.yaml'));
     if (opts.clock) plan.clock.hour = opts.clock;
+    // The simulator's logs start empty each run; the Temporal database under .data/ is kept.
+    rmSync(join(data, 'sim'), { recursive: true, force: true });
     const sim = await startSimulator({ dir: join(data, 'sim'), timeScale: 1 / 30, hmacSecret: 'demo-federation-secret' });
     stops.push(() => sim.close());
     Object.assign(process.env, {
@@ -126,10 +129,13 @@ async function followWatch(
   const timeline = createTimelineApplier(sim, DEMO_FAULTS);
   const seenEvents = new Set<string>();
   const asked = new Set<string>();
+  const ackedAt = new Map<string, number>();
   for (;;) {
     const s = await watchStatusOf(client, id, 50);
-    // Faults of an hour go in just before that hour's checks run.
-    timeline.advanceTo(Math.floor(s.hour + 0.6));
+    // An hour's faults go in once the previous hour's checks are done, so that hour's checks see them.
+    const done = s.tiers.hourly?.lastHour;
+    if (done !== undefined) timeline.advanceTo(done + 1);
+    await handleIncidents(client, id, s, ackedAt, say);
     for (const e of s.events) {
       const key = `${e.at}:${e.kind}:${e.text}`;
       if (seenEvents.has(key) || e.kind === 'tier') continue;
@@ -162,6 +168,34 @@ async function followWatch(
       return watchStatusOf(client, id, 50);
     }
     await new Promise((r) => setTimeout(r, 400));
+  }
+}
+
+/** The on-call's part: acknowledge what pages them, resolve with a write-up once it is over. */
+async function handleIncidents(client: Client, id: string, s: WatchStatus, ackedAt: Map<string, number>, say: (l: string) => void) {
+  for (const inc of s.incidents) {
+    const seq = inc.id.split('-').pop()!;
+    if (inc.state === 'open' && !ackedAt.has(inc.id) && inc.holder) {
+      await acknowledge(client, id, { incident: seq, by: inc.holder })
+        .then(() => {
+          ackedAt.set(inc.id, s.hour);
+          say(`\n  ${inc.holder} acknowledged incident ${seq} (${inc.check})`);
+        })
+        .catch((e: Error) => say(`\n  ack of incident ${seq} refused: ${e.message}`));
+    }
+    const triggerSettled = inc.trigger && inc.state === 'acknowledged' && s.hour - (ackedAt.get(inc.id) ?? s.hour) >= 2 && s.checks[inc.check]?.status === 'healthy';
+    if (inc.state === 'recovered' || triggerSettled) {
+      const by = inc.holder ?? 'release-captain';
+      await resolveIncident(client, id, {
+        incident: seq,
+        by,
+        rootCause: `scripted demo fault behind ${inc.check}${inc.trigger ? ` (${inc.trigger})` : ''}`,
+        resolution: 'cleared in the simulator; checks healthy again',
+        followUp: 'none: demo',
+      })
+        .then(() => say(`\n  ${by} resolved incident ${seq} with the write-up`))
+        .catch((e: Error) => say(`\n  resolve of incident ${seq} refused: ${e.message}`));
+    }
   }
 }
 

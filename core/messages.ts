@@ -41,6 +41,8 @@ export interface CheckRequest {
   /** Trigger conditions over this check's values; the names of those that hold come back in `triggers`. */
   triggers: Array<{ name: string; when: string }>;
   logCursor?: LogCursor;
+  /** The watch's first read of a log check: start at each file's end. */
+  logFromEnd?: boolean;
 }
 
 export interface ConditionResult {

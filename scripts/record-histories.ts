@@ -46,8 +46,8 @@ async function firstRun(env: Awaited<ReturnType<typeof timeSkippingEnv>>, id: st
   let runId: string | undefined = latest.runId;
   // Walk back through the continue-as-new chain via each run's first event.
   for (let i = 0; i < 20 && runId; i++) {
-    const h = await env.client.workflow.getHandle(id, runId).fetchHistory();
-    const prev = h.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+    const h: Awaited<ReturnType<ReturnType<typeof env.client.workflow.getHandle>['fetchHistory']>> = await env.client.workflow.getHandle(id, runId).fetchHistory();
+    const prev: string | null | undefined = h.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
     if (!prev) return runId;
     runId = prev;
   }

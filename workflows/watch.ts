@@ -290,6 +290,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
         release: state.release,
         triggers,
         logCursor: state.logCursors[checkId],
+        logFromEnd: check.probe.kind === 'log' && !state.logCursors[checkId],
       });
     } catch (err) {
       // Our own infrastructure failed past its retries: the check failed, the watch goes on.

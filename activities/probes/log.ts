@@ -46,7 +46,11 @@ const SAMPLE_CHARS = 300;
 /** Worst first: a line counts in the worst class it matched. */
 const CLASS_ORDER: readonly LogClass[] = ['alert', 'warning', 'normal'];
 
-export async function readLogs(spec: LogReadSpec, cursor?: LogCursor): Promise<LogObservation> {
+/**
+ * `fromEnd`: the watch's first read, which starts at each file's current end: lines logged before the
+ * watch began are not the release's to answer for. A file that appears later is read from its start.
+ */
+export async function readLogs(spec: LogReadSpec, cursor?: LogCursor, fromEnd = false): Promise<LogObservation> {
   const started = performance.now();
   const nextCursor: LogCursor = { files: {} };
   const lines: LogLine[] = [];
@@ -54,7 +58,7 @@ export async function readLogs(spec: LogReadSpec, cursor?: LogCursor): Promise<L
   const problems: string[] = [];
   for (const file of spec.files) {
     const previous = cursor?.files[file.path];
-    const increment = await readIncrement(file.path, previous, spec.maxBytesPerRun);
+    const increment = await readIncrement(file.path, previous, spec.maxBytesPerRun, fromEnd);
     if (increment.kind === 'missing') {
       if (!file.optional) problems.push(`log file missing: ${file.path}`);
       continue;
@@ -88,7 +92,7 @@ type Increment =
   | { kind: 'missing' }
   | { kind: 'unreadable'; reason: string };
 
-async function readIncrement(path: string, previous: FileCursor | undefined, maxBytes: number): Promise<Increment> {
+async function readIncrement(path: string, previous: FileCursor | undefined, maxBytes: number, fromEnd: boolean): Promise<Increment> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -101,7 +105,7 @@ async function readIncrement(path: string, previous: FileCursor | undefined, max
     if (!info.isFile()) return { kind: 'unreadable', reason: `log path is not a file: ${path}` };
     const head = await readBytes(handle, 0, Math.min(HEAD_BYTES, info.size));
     const rotated = previous !== undefined && wasReplaced(previous, info, head);
-    const start = previous && !rotated ? previous.offset : 0;
+    const start = previous && !rotated ? previous.offset : fromEnd && !previous ? info.size : 0;
     const chunk = await readBytes(handle, start, Math.min(info.size - start, maxBytes));
     const { lines, consumed } = wholeLines(chunk, chunk.length === maxBytes);
     return { kind: 'read', lines, rotated, cursor: { offset: start + consumed, ino: info.ino, head: head.toString('base64') } };

@@ -1,0 +1,371 @@
+// Every fault the simulator offers that the plan covers, on the real dev server with the real
+// activities: inject it, see the covering check give the outcome and severity the plan says,
+// clear it, see the check heal after its success streak. Faults that hit different checks share
+// a round. Waits follow the watch's own status (no fixed sleeps, no timed assertions).
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { resolveIncident, startWatch } from '../../client/watches';
+import type { WatchStatus } from '../../core/status';
+import type { Plan } from '../../plan/schema';
+import type { FaultParams } from '../../sim';
+import { demoPlan } from '../helpers/plans';
+import { devServerEnv } from '../helpers/servers';
+import { realWorker, startWorld, waitForStatus, World } from '../helpers/world';
+
+const HOUR_MS = 2500;
+const WAIT_MS = 90_000;
+
+let env: TestWorkflowEnvironment;
+let world: World;
+let worker: Worker;
+let running: Promise<void>;
+let plan: Plan;
+let watchId: string | undefined;
+let startedAt = 0;
+const taskQueue = `e2e-faults-${randomUUID()}`;
+
+/**
+ * The demo plan as data for this test: every tier hourly (so every check runs each watch hour and
+ * each fault is caught within one hour), no checkpoints, a watch far longer than the test,
+ * notifications and documents in the test's folder. Checks, conditions and severities are the demo's.
+ */
+function faultPlan(dir: string): Plan {
+  const demo = demoPlan({ hour: `${HOUR_MS}ms`, duration: '1000h' });
+  const tiers = Object.fromEntries(
+    Object.entries(demo.tiers).map(([name, t]) => [name, { ...t, every: '1h', from: '0h', to: '1000h', at: undefined, report: false }]),
+  );
+  return {
+    ...demo,
+    tiers,
+    checkpoints: [],
+    notify: { sinks: [{ kind: 'file', path: join(dir, 'notifications.jsonl') }], reportsDir: join(dir, 'reports') },
+  } as Plan;
+}
+
+beforeAll(async () => {
+  env = await devServerEnv();
+  world = await startWorld();
+  plan = faultPlan(world.dir);
+  worker = await realWorker(env, taskQueue);
+  running = worker.run();
+}, 120_000);
+
+afterAll(async () => {
+  if (watchId) await env.client.workflow.getHandle(watchId).terminate('end of the fault test').catch(() => undefined);
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await world?.close();
+}, 60_000);
+
+// ---- watching the watch -------------------------------------------------------------------------
+
+type Outcome = 'ok' | 'warn' | 'fail';
+interface Seen {
+  hour: number;
+  outcome: Outcome;
+  severity?: string;
+  reason: string;
+}
+
+/** Every check result seen while polling, by check and watch hour (status shows only the last one). */
+const seen: Record<string, Map<number, Seen>> = {};
+function record(s: WatchStatus): void {
+  for (const [id, c] of Object.entries(s.checks)) {
+    if (c.last) (seen[id] ??= new Map()).set(c.last.hour, { hour: c.last.hour, outcome: c.last.outcome as Outcome, severity: c.last.severity, reason: c.last.reason });
+  }
+}
+function seenAfter(check: string, hour: number): Seen[] {
+  return [...(seen[check]?.values() ?? [])].filter((r) => r.hour > hour).sort((a, b) => a.hour - b.hour);
+}
+
+/** The watch hour now, on the same clock the watch schedules by (its start time). */
+function hourNow(): number {
+  return (Date.now() - startedAt) / HOUR_MS;
+}
+
+function watch(ready: (s: WatchStatus) => boolean, what: string): Promise<WatchStatus> {
+  return waitForStatus(
+    env.client,
+    watchId!,
+    (s) => {
+      record(s);
+      return ready(s);
+    },
+    what,
+    WAIT_MS,
+  );
+}
+
+async function resolveAll(s: WatchStatus, rootCause: string): Promise<void> {
+  for (const i of s.incidents.filter((x) => x.state !== 'resolved')) {
+    await resolveIncident(env.client, watchId!, { incident: i.id, by: 'release-captain', rootCause, resolution: 'fault cleared' });
+  }
+}
+
+// ---- the faults and what the plan says of them ---------------------------------------------------
+
+interface Expect {
+  outcome: Exclude<Outcome, 'ok'>;
+  severity?: string;
+  reason?: RegExp;
+  /**
+   * 'first': the first run after the injection shows it (the probe reads state the fault set).
+   * 'some': the log lines come from other probes' traffic in the same hour, so a run reads them
+   * when they are there: some run after the injection shows it, and none shows worse.
+   */
+  when?: 'first' | 'some';
+}
+
+interface Round {
+  name: string;
+  faults: Array<{ name: string; params?: FaultParams }>;
+  expect: Record<string, Expect>;
+  /** Immediate escalations: an incident with this trigger on this check, critical, category security. */
+  triggers?: Array<{ trigger: string; check: string }>;
+  /** Checks expected to heal after the fault is cleared (default: all in `expect`). */
+  recover?: string[];
+  also?: (s: WatchStatus) => void;
+}
+
+const CHECKS = [
+  'fast-pulse',
+  'log-watch',
+  'orchestrator-status',
+  'policy-show',
+  'route-decision',
+  'dashboard-refresh',
+  'dashboard-cards',
+  'simple-report',
+  'budget-report',
+  'federation-ping',
+];
+
+const timedOut = /timed out after 3s/;
+
+const ROUNDS: Round[] = [
+  {
+    name: 'service-offline (ollama) + overrides',
+    faults: [{ name: 'service-offline', params: { service: 'ollama' } }, { name: 'overrides' }],
+    expect: {
+      'fast-pulse': { outcome: 'fail', severity: 'critical', reason: /ollama operational/ },
+      'orchestrator-status': { outcome: 'fail', severity: 'critical', reason: /ollama true/ },
+      'dashboard-cards': { outcome: 'fail', severity: 'high', reason: /All status cards green/ },
+      'log-watch': { outcome: 'warn', severity: 'medium', reason: /No warning patterns/ },
+    },
+  },
+  {
+    name: 'six-word-fail + federation-disabled',
+    faults: [{ name: 'six-word-fail' }, { name: 'federation-disabled' }],
+    expect: {
+      'fast-pulse': { outcome: 'fail', severity: 'critical', reason: /Six-word health checks pass/ },
+      'orchestrator-status': { outcome: 'fail', severity: 'high', reason: /Federation: enabled true/ },
+      'dashboard-cards': { outcome: 'fail', severity: 'high', reason: /All status cards green/ },
+      'federation-ping': { outcome: 'fail', severity: 'high', reason: /Peer answers/ },
+      // the refused pings log "federation ... error" lines
+      'log-watch': { outcome: 'fail', severity: 'high', reason: /No alert patterns/, when: 'some' },
+    },
+  },
+  {
+    name: 'slow 45 s + autonomy-zero + routes-denied',
+    faults: [{ name: 'slow', params: { seconds: 45 } }, { name: 'autonomy-zero' }, { name: 'routes-denied' }],
+    expect: {
+      // 45 s / 30 = 1.5 s: over the 1 s pass band, within the 2 s warn band
+      'fast-pulse': { outcome: 'warn', severity: 'medium', reason: /Response time/ },
+      'policy-show': { outcome: 'fail', severity: 'high', reason: /Autonomy 1/ },
+      'dashboard-cards': { outcome: 'fail', severity: 'high', reason: /All status cards green/ },
+      'route-decision': { outcome: 'fail', severity: 'high', reason: /decision allowed/ },
+      'log-watch': { outcome: 'fail', severity: 'high', reason: /No alert patterns/, when: 'some' },
+    },
+  },
+  {
+    name: 'slow 70 s + cloud-model + dashboard-red',
+    faults: [{ name: 'slow', params: { seconds: 70 } }, { name: 'cloud-model' }, { name: 'dashboard-red', params: { card: 'litellm' } }],
+    expect: {
+      // 70 s / 30 = 2.3 s: past the 2 s warn band, under the 3 s probe timeout
+      'fast-pulse': { outcome: 'fail', severity: 'medium', reason: /Response time/ },
+      'route-decision': { outcome: 'warn', severity: 'high', reason: /Local model/ },
+      'log-watch': { outcome: 'warn', severity: 'medium', reason: /No warning patterns/, when: 'some' },
+      'dashboard-cards': { outcome: 'fail', severity: 'high', reason: /All status cards green/ },
+    },
+  },
+  {
+    name: 'kill-switch + peers-offline (2)',
+    faults: [{ name: 'kill-switch' }, { name: 'peers-offline', params: { count: 2 } }],
+    expect: {
+      'policy-show': { outcome: 'fail', severity: 'critical', reason: /Kill switch off/ },
+      'route-decision': { outcome: 'fail', severity: 'high', reason: /decision allowed/ },
+      'log-watch': { outcome: 'fail', severity: 'high', reason: /No alert patterns/ },
+      'dashboard-cards': { outcome: 'fail', severity: 'high', reason: /All status cards green/ },
+      'orchestrator-status': { outcome: 'fail', severity: 'high', reason: /Federation peers online/ },
+    },
+    triggers: [
+      { trigger: 'kill-switch-unapproved', check: 'policy-show' },
+      { trigger: 'federation-peers-offline', check: 'orchestrator-status' },
+    ],
+  },
+  {
+    name: 'elevated-loa (2)',
+    faults: [{ name: 'elevated-loa', params: { loa: 2 } }],
+    expect: {
+      'policy-show': { outcome: 'fail', severity: 'high', reason: /Autonomy 1/ },
+      'route-decision': { outcome: 'warn', severity: 'high', reason: /LOA 1 for normal tasks/ },
+      'log-watch': { outcome: 'warn', severity: 'medium', reason: /No warning patterns/, when: 'some' },
+      'dashboard-cards': { outcome: 'fail', severity: 'high', reason: /All status cards green/ },
+    },
+    triggers: [{ trigger: 'unauthorised-loa', check: 'policy-show' }],
+  },
+  {
+    name: 'federation-errors',
+    faults: [{ name: 'federation-errors' }],
+    expect: { 'log-watch': { outcome: 'fail', severity: 'high', reason: /No alert patterns/ } },
+  },
+  {
+    name: 'log-timeouts (3)',
+    faults: [{ name: 'log-timeouts', params: { count: 3 } }],
+    expect: { 'log-watch': { outcome: 'fail', severity: 'high', reason: /No alert patterns/ } },
+  },
+  {
+    name: 'hang',
+    faults: [{ name: 'hang' }],
+    expect: {
+      'fast-pulse': { outcome: 'fail', severity: 'critical', reason: timedOut },
+      'orchestrator-status': { outcome: 'fail', reason: timedOut },
+      'policy-show': { outcome: 'fail', reason: timedOut },
+      'route-decision': { outcome: 'fail', reason: timedOut },
+      'dashboard-refresh': { outcome: 'fail', reason: timedOut },
+      'dashboard-cards': { outcome: 'fail', severity: 'high', reason: timedOut },
+      'simple-report': { outcome: 'fail', reason: timedOut },
+      'budget-report': { outcome: 'fail', reason: timedOut },
+      'federation-ping': { outcome: 'fail', reason: timedOut },
+    },
+  },
+  {
+    name: 'garbage',
+    faults: [{ name: 'garbage' }],
+    expect: {
+      'fast-pulse': { outcome: 'fail', severity: 'critical', reason: /Six-word health checks pass/ },
+      'orchestrator-status': { outcome: 'fail' },
+      'policy-show': { outcome: 'fail' },
+      'route-decision': { outcome: 'fail' },
+      'dashboard-cards': { outcome: 'fail', severity: 'high' },
+      'simple-report': { outcome: 'fail', reason: /Report file in reports/ },
+      'budget-report': { outcome: 'fail', severity: 'medium', reason: /Spend within the ceiling/ },
+      'federation-ping': { outcome: 'fail', severity: 'high' },
+      // dashboard-refresh only asks for exit 0, which a garbage answer still gives
+    },
+  },
+  {
+    // Last: the simulator's spend is per simulated day (48 real minutes here), so budget-report
+    // stays failing after the fault is cleared; only log-watch is expected to heal.
+    name: 'security-violation + cost-over-budget',
+    faults: [{ name: 'security-violation' }, { name: 'cost-over-budget' }],
+    expect: {
+      'log-watch': { outcome: 'fail', severity: 'high', reason: /No alert patterns/ },
+      'budget-report': { outcome: 'fail', severity: 'medium', reason: /Spend within the ceiling/ },
+    },
+    triggers: [{ trigger: 'security-violation', check: 'log-watch' }],
+    recover: ['log-watch'],
+    also: (s) => {
+      expect(s.budget?.daily).toBe(5);
+      expect(Math.max(...Object.values(s.spend))).toBeGreaterThan(s.budget!.daily);
+    },
+  },
+];
+
+// ---- the test ---------------------------------------------------------------------------------------
+
+test('a healthy watch is all green after its first hour', async () => {
+  const release = { service: 'symphony', version: `v1.f${randomUUID().slice(0, 6)}`, commit: 'abc1234', deployedAt: new Date().toISOString() };
+  const started = await startWatch(env.client, { plan, release, startedBy: 'e2e-faults', taskQueue });
+  watchId = started.workflowId;
+  const s = await watch((x) => CHECKS.every((c) => (x.checks[c]?.runs ?? 0) >= 2), 'two runs of every check');
+  startedAt = Date.parse(s.startedAt);
+  for (const c of CHECKS) expect([c, s.checks[c].status, s.checks[c].last?.outcome, s.checks[c].fails, s.checks[c].warns]).toEqual([c, 'healthy', 'ok', 0, 0]);
+  expect(s.health).toBe('healthy');
+  expect(s.incidents).toEqual([]);
+  expect(Object.keys(s.tiers).sort()).toEqual(['daily', 'deep', 'hourly']);
+}, 120_000);
+
+describe.each(ROUNDS.map((r) => [r.name, r] as const))('fault round: %s', (_name, round) => {
+  test('caught with the plan’s outcome and severity, then healed', async () => {
+    expect(watchId).toBeDefined();
+    // Each round starts with no incident left open, so its failures open incidents of their own.
+    const before = await watch(() => true, 'status');
+    await resolveAll(before, 'left over');
+    const incidentsBefore = new Set(before.incidents.map((i) => i.id));
+    const checks = Object.keys(round.expect);
+    const others = CHECKS.filter((c) => !checks.includes(c));
+    const triggers = round.triggers ?? [];
+
+    // Inject; the first hour that starts after this moment runs under the fault.
+    for (const f of round.faults) world.sim.setFault(f.name, f.params);
+    const injectedAt = hourNow();
+    let status: WatchStatus;
+    try {
+      status = await watch(
+        (s) =>
+          checks.every((c) => {
+            const e = round.expect[c];
+            const runs = seenAfter(c, injectedAt);
+            return e.when === 'some' ? runs.some((r) => r.outcome === e.outcome) : runs.length > 0;
+          }) &&
+          triggers.every((t) => s.incidents.some((i) => i.trigger === t.trigger && !incidentsBefore.has(i.id))) &&
+          // the failing checks' incidents are opened in the same step that records the result
+          checks.filter((c) => round.expect[c].outcome === 'fail').every((c) => s.incidents.some((i) => i.check === c && !i.trigger && !incidentsBefore.has(i.id))),
+        `${round.name}: the checks under the fault`,
+      );
+
+      for (const c of checks) {
+        const e = round.expect[c];
+        const runs = seenAfter(c, injectedAt);
+        const shown = e.when === 'some' ? runs.find((r) => r.outcome === e.outcome)! : runs[0];
+        expect({ check: c, outcome: shown.outcome }).toEqual({ check: c, outcome: e.outcome });
+        if (e.severity) expect({ check: c, severity: shown.severity }).toEqual({ check: c, severity: e.severity });
+        if (e.reason) expect(shown.reason).toMatch(e.reason);
+        // nothing worse than the plan's outcome (log lines arriving late may show ok in between)
+        if (e.outcome === 'warn') expect(runs.filter((r) => r.outcome === 'fail')).toEqual([]);
+        if (e.when !== 'some') expect(runs.filter((r) => r.outcome !== e.outcome)).toEqual([]);
+      }
+      // The checks the round's faults do not touch stay ok.
+      for (const c of others) expect({ check: c, notOk: seenAfter(c, injectedAt).filter((r) => r.outcome !== 'ok') }).toEqual({ check: c, notOk: [] });
+
+      // An incident for each failing check, at the severity of the failed run; immediate escalations.
+      const fresh = status.incidents.filter((i) => !incidentsBefore.has(i.id));
+      for (const c of checks.filter((x) => round.expect[x].outcome === 'fail')) {
+        const inc = fresh.filter((i) => i.check === c && !i.trigger);
+        expect({ check: c, incidents: inc.length }).toEqual({ check: c, incidents: 1 });
+        if (round.expect[c].severity) expect({ check: c, severity: inc[0].severity }).toEqual({ check: c, severity: round.expect[c].severity });
+      }
+      for (const t of triggers) {
+        // paged at once to the window's escalation contact (the holder moves on along the chain as ack deadlines pass)
+        expect(fresh.filter((i) => i.trigger === t.trigger)).toEqual([expect.objectContaining({ check: t.check, severity: 'critical', trigger: t.trigger, state: 'open' })]);
+      }
+      expect(fresh.filter((i) => !i.trigger).every((i) => checks.includes(i.check))).toBe(true);
+      round.also?.(status);
+    } finally {
+      for (const f of round.faults) world.sim.clearFault(f.name);
+    }
+
+    // Cleared: each check heals after its success streak (recoverAfter ok runs in a row).
+    const clearedAt = hourNow();
+    const healing = round.recover ?? checks;
+    const healed = await watch(
+      (s) => healing.every((c) => s.checks[c].status === 'healthy' && (s.checks[c].last?.hour ?? -1) > clearedAt),
+      `${round.name}: the checks healed`,
+    );
+    for (const c of healing) {
+      const failed = round.expect[c].outcome === 'fail';
+      expect({ check: c, okStreak: healed.checks[c].okStreak >= (failed ? plan.checks[c].recoverAfter : 1) }).toEqual({ check: c, okStreak: true });
+    }
+    // Their incidents recovered with them; a person resolves them (and the immediate escalations).
+    // (Waited for, not read at once: a page the incident sent just before it heard of the recovery
+    // can arrive after it and show the incident open again for a moment.)
+    const recoveredOnes = (s: WatchStatus) => s.incidents.filter((i) => !incidentsBefore.has(i.id) && !i.trigger && healing.includes(i.check));
+    const after = await watch((s) => recoveredOnes(s).every((i) => i.state === 'recovered'), `${round.name}: the incidents recovered`);
+    expect(recoveredOnes(after).map((i) => i.check).sort()).toEqual(healing.filter((c) => round.expect[c].outcome === 'fail').sort());
+    await resolveAll(after, `injected fault: ${round.name}`);
+  }, 180_000);
+});

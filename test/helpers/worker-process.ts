@@ -1,0 +1,121 @@
+// A worker with the real activities run as a separate Node process (through tsx), so a test can
+// SIGKILL it mid-activity the way a crashed host would die. This file is both the parent-side
+// helper and, run as a program, the worker itself.
+import { ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+const CONFIG_ENV = 'RW_TEST_WORKER_PROCESS';
+
+interface Config {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** A workflow bundle written by the parent (bundled once, not per process). */
+  bundlePath: string;
+}
+
+export interface WorkerProcessOptions extends Omit<Config, 'namespace'> {
+  namespace?: string;
+  /** Added to this process's environment (which the worker inherits): sink URLs and keys, the simulator's address. */
+  env?: Record<string, string>;
+}
+
+export interface WorkerProcess {
+  readonly pid: number;
+  /** Resolves once the worker polls its task queue; rejects if the process exits before. */
+  readonly ready: Promise<void>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** What the process wrote to stdout and stderr (the last 64 KB). */
+  output(): string;
+  /** SIGKILL: no shutdown, activities in flight are abandoned mid-way. */
+  kill(): Promise<void>;
+  /** SIGTERM (graceful shutdown), then SIGKILL if it has not exited in `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Writes a workflow bundle where worker processes can load it. */
+export function writeBundle(code: string, dir: string): string {
+  const path = join(dir, 'workflow-bundle.js');
+  writeFileSync(path, code);
+  return path;
+}
+
+export function startWorkerProcess(opts: WorkerProcessOptions): WorkerProcess {
+  const config: Config = {
+    address: opts.address,
+    namespace: opts.namespace ?? 'default',
+    taskQueue: opts.taskQueue,
+    bundlePath: opts.bundlePath,
+  };
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', __filename], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env, [CONFIG_ENV]: JSON.stringify(config) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (chunk: Buffer) => {
+    out = (out + chunk.toString('utf8')).slice(-65_536);
+  };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      keep(chunk);
+      if (out.includes('worker-ready\n')) resolve();
+    });
+    void exited.then(({ code, signal }) => reject(new Error(`worker process exited (${signal ?? code}) before it was ready:\n${out}`)));
+  });
+  ready.catch(() => undefined); // observed by whoever awaits it
+  child.stderr!.on('data', keep);
+  let gone = false;
+  void exited.then(() => (gone = true));
+  return {
+    pid: child.pid!,
+    ready,
+    exited,
+    output: () => out,
+    async kill() {
+      if (!gone) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop(graceMs = 10_000) {
+      if (gone) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function main(config: Config): Promise<void> {
+  const { DefaultLogger, NativeConnection, Runtime, Worker } = await import('@temporalio/worker');
+  const activities = await import('../../activities');
+  // SIGINT/SIGTERM shut the worker down gracefully (the Runtime's default); SIGKILL is the crash.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const connection = await NativeConnection.connect({ address: config.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    workflowBundle: { codePath: config.bundlePath },
+    activities,
+  });
+  const running = worker.run();
+  process.stdout.write('worker-ready\n');
+  await running;
+  await connection.close();
+}
+
+if (require.main === module && process.env[CONFIG_ENV]) {
+  main(JSON.parse(process.env[CONFIG_ENV]!) as Config).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
