@@ -93,7 +93,7 @@ export function decisionError(plan: Plan, state: WatchState, d: Decide): string 
 }
 
 export interface DecisionEffect {
-  kind: 'notify-escalation' | 'ended' | 'cadence-reduced' | 'extended';
+  kind: 'notify-escalation' | 'ended' | 'cadence-reduced' | 'extended' | 'rollback-lever';
   text: string;
   to?: string;
 }
@@ -142,6 +142,8 @@ export function applyDecision(plan: Plan, state: WatchState, d: Decide, now: num
       state.phase = 'released';
       return [{ kind: 'ended', text: `released to normal operations by ${d.by}` }];
     case 'rollback':
+      // With a rollback lever the request goes through its approval; the watch ends once it has run.
+      if (plan.levers.rollback) return [{ kind: 'rollback-lever', text: `rollback requested by ${d.by}${d.note ? `: ${d.note}` : ''}` }];
       state.phase = 'rollback-requested';
       return [{ kind: 'ended', text: `rollback requested by ${d.by}${d.note ? `: ${d.note}` : ''}` }];
   }

@@ -2,6 +2,7 @@
 // it only through these functions, and carries it whole across continue-as-new.
 import { watchHours } from '../plan/duration';
 import type { CheckpointSpec, DecisionName, Outcome, Plan } from '../plan/schema';
+import type { LeverRequest } from './levers';
 import type { CheckResult, Decide, LogCursor, Release } from './messages';
 import { initialSchedule, ScheduleState } from './schedule';
 
@@ -141,6 +142,8 @@ export interface WatchState {
   reports: Array<{ hour: number; kind: 'daily' | 'final'; path?: string }>;
   /** Scheduled escalations found at each daily report (budget overrun, trends, usage, drift). */
   findings: Finding[];
+  /** Emergency lever requests, asked for by people or pulled by the watch itself. */
+  levers: LeverRequest[];
   logCursors: Record<string, LogCursor>;
   notifications: { sent: number; undelivered: Array<{ eventId: string; sink: string; error: string }> };
   /** Runs of this workflow (continue-as-new count + 1). */
@@ -172,6 +175,7 @@ export function initialState(watchId: string, plan: Plan, release: Release, star
     triggerHits: {},
     reports: [],
     findings: [],
+    levers: [],
     logCursors: {},
     notifications: { sent: 0, undelivered: [] },
     generation: 1,

@@ -2,6 +2,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Ack, IncidentRecord, Resolve } from '../core/incidents';
+import type { Approve, Emergency, LeverRequest } from '../core/levers';
 import type { Decide } from '../core/messages';
 import type { CheckpointState } from '../core/state';
 import type { WatchStatus } from '../core/status';
@@ -10,6 +11,8 @@ export const statusQuery = defineQuery<WatchStatus, [number?]>('status');
 export const decideUpdate = defineUpdate<CheckpointState, [Decide]>('decide');
 /** The same decision for callers that must not wait on a worker (`temporal workflow signal`). */
 export const decideSignal = defineSignal<[Decide]>('decide');
+export const emergencyUpdate = defineUpdate<LeverRequest, [Emergency]>('emergency');
+export const approveUpdate = defineUpdate<LeverRequest, [Approve]>('approve');
 export const ackUpdate = defineUpdate<IncidentView, [Ack]>('ack');
 export const resolveUpdate = defineUpdate<IncidentView, [Resolve]>('resolve');
 

@@ -8,6 +8,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   startChild,
   setCurrentDetails,
@@ -18,6 +19,7 @@ import {
 import type * as activities from '../activities';
 import { applyDecision, decisionError, DecisionEffect, openCheckpoint, deadlineMs } from '../core/checkpoints';
 import { Ack, ackError, findIncident, incidentSummary, Resolve, resolveError } from '../core/incidents';
+import { Approve, approveError, automaticLevers, Emergency, emergencyError, findRequest, LeverRequest, leverPulled } from '../core/levers';
 import type { CheckRequest, CheckResult, Decide, Notification, WatchInput } from '../core/messages';
 import { escalationChain, onCallAt, personLabel } from '../core/rotation';
 import { checksOf, hourLabel, hourMs as hourMsOf, nextSlot, tiersDueAt } from '../core/schedule';
@@ -38,10 +40,12 @@ import {
 } from '../core/state';
 import { watchStatus } from '../core/status';
 import { parseDuration } from '../plan/duration';
-import type { Plan } from '../plan/schema';
+import type { LeverId, Plan } from '../plan/schema';
 import {
   ackUpdate,
+  approveUpdate,
   continueAsNewSignal,
+  emergencyUpdate,
   decideSignal,
   decideUpdate,
   IncidentChange,
@@ -78,7 +82,12 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   const state: WatchState = input.state
     ? (input.state as WatchState)
     : initialState(info.workflowId, plan, input.release, input.startedBy, Date.now());
-  if (input.state) state.generation++;
+  if (input.state) {
+    state.generation++;
+    // A state carried from an older run may lack what newer code keeps.
+    state.findings ??= [];
+    state.levers ??= [];
+  }
   const hourNow = () => (Date.now() - state.startedAt) / hourMs;
   const dueAt = (hour: number) => state.startedAt + hour * hourMs;
   const firstHourOfRun = state.nextHour;
@@ -158,6 +167,28 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     { validator: (r: Resolve) => refuseWith(resolveError(plan, state, r)) },
   );
 
+  setHandler(
+    emergencyUpdate,
+    (e: Emergency) => {
+      const req = requestLever(e.lever as LeverId, e.by, e.reason, false);
+      return req;
+    },
+    { validator: (e: Emergency) => refuseWith(emergencyError(plan, state, e)) },
+  );
+
+  setHandler(
+    approveUpdate,
+    (a: Approve) => {
+      const req = findRequest(state, a.request)!;
+      req.approvedBy = a.by;
+      req.expiresAt = undefined;
+      audit(state, Date.now(), hourNow(), 'lever', `${req.lever} (request ${req.seq}) approved by ${a.by}`);
+      startLever(req);
+      return req;
+    },
+    { validator: (a: Approve) => refuseWith(approveError(plan, state, a)) },
+  );
+
   setHandler(incidentChangedSignal, (c: IncidentChange) => {
     const inc = state.incidents.find((i) => i.id === c.id);
     if (!inc) return;
@@ -207,6 +238,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
 
   function carryOut(e: DecisionEffect, d: Decide) {
     audit(state, Date.now(), hourNow(), e.kind, e.text);
+    if (e.kind === 'rollback-lever') requestLever('rollback', d.by, d.note ? `checkpoint ${d.checkpoint}: ${d.note}` : `checkpoint ${d.checkpoint}`, false);
     if (e.kind === 'notify-escalation') {
       sendNotification({
         key: `escalation:${d.checkpoint}`,
@@ -245,6 +277,10 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       setDetails(`running ${tiers.join(' + ')} checks, hour ${hourLabel(hour, state.schedule)}`);
       const results = await Promise.all(checksOf(plan, tiers).map((id) => runOneCheck(id, hour, tiers)));
       for (const r of results) await afterCheck(r);
+      // Watches started before automatic levers existed must replay as they ran.
+      if (patched('automatic-levers')) {
+        for (const auto of automaticLevers(plan, state)) requestLever(auto.lever, 'release-watch', `automatic: ${auto.because}`, true);
+      }
       for (const tier of tiers) {
         const outcome = recordTierRun(state, plan, tier, hour, results, late);
         audit(state, Date.now(), hour, 'tier', `${tier} run ${hourLabel(hour, state.schedule)}: ${outcome}`);
@@ -306,14 +342,9 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     if (t.recovered) tellIncident(r.checkId, true, r.reason);
     for (const name of r.triggers) {
       const trigger = plan.escalation.immediate.find((x) => x.name === name);
-      if (trigger && !leverApproved(trigger.unlessLever)) opening.push(openIncident(r, trigger.name, trigger.description));
+      if (trigger && !leverPulled(state, trigger.unlessLever)) opening.push(openIncident(r, trigger.name, trigger.description));
     }
     await Promise.all(opening);
-  }
-
-  /** A lever request approved in this watch (levers arrive with the emergency update). */
-  function leverApproved(_lever?: string): boolean {
-    return false;
   }
 
   function unresolvedIncident(check: string, trigger?: string) {
@@ -412,7 +443,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     const day = watchDay(Math.max(0, hour - 1));
     const findings = scheduledFindings(plan, state, day);
     state.findings.push(...findings);
-    if (findings.length) {
+    if (findings.length && patched('scheduled-escalations')) {
       const to = onCallAt(plan, hour).escalation;
       audit(state, Date.now(), hour, 'escalation', `day ${day}: ${findings.map((f) => f.description).join(', ')} → ${to}`);
       sendNotification({
@@ -430,6 +461,86 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       audit(state, Date.now(), hour, 'report', `daily report written: ${res.path}`);
     } catch (err) {
       audit(state, Date.now(), hour, 'report', `daily report failed: ${String((err as Error)?.message ?? err)}`);
+    }
+  }
+
+  // ---- levers ---------------------------------------------------------------------------
+
+  function requestLever(lever: LeverId, by: string, reason: string, automatic: boolean): LeverRequest {
+    const spec = plan.levers[lever]!;
+    const now = Date.now();
+    const needsApproval = !automatic && spec.approval.required;
+    const req: LeverRequest = {
+      seq: state.levers.length + 1,
+      lever,
+      by,
+      reason,
+      automatic,
+      requestedAt: now,
+      requestedHour: round1(hourNow()),
+      state: needsApproval ? 'awaiting-approval' : 'running',
+      expiresAt: needsApproval ? now + (parseDuration(spec.approval.within) / 3_600_000) * hourMs : undefined,
+    };
+    state.levers.push(req);
+    audit(state, now, hourNow(), 'lever', `${lever} requested by ${by}${automatic ? ' (automatic)' : ''}: ${reason}`);
+    if (needsApproval) {
+      sendNotification({
+        key: `lever:${req.seq}:requested`,
+        kind: 'lever-approval-needed',
+        severity: 'critical',
+        title: `Approval needed: ${lever} (request ${req.seq})`,
+        text: `${personLabel(plan, by)} asks for ${lever}: ${reason}. ${spec.description}. Expires in ${spec.approval.within}.`,
+        command: `release-watch approve ${state.watchId} ${req.seq} --by <approver>`,
+        to: spec.approval.approvers.filter((p) => p !== by),
+      });
+    } else startLever(req);
+    changed();
+    return req;
+  }
+
+  function startLever(req: LeverRequest) {
+    req.state = 'running';
+    track(runLever(req));
+    changed();
+  }
+
+  async function runLever(req: LeverRequest) {
+    const spec = plan.levers[req.lever]!;
+    const timeout = spec.steps.reduce((sum, st) => sum + parseDuration(st.timeout), 0) + 30_000;
+    // A lever is never pulled twice by a retry: one attempt, and an unknown outcome is recorded as failed.
+    const { pullLever } = proxyActivities<typeof activities>({ startToCloseTimeout: timeout, retry: { maximumAttempts: 1 }, summary: `lever ${req.lever} (request ${req.seq})` });
+    try {
+      const result = await pullLever({ lever: req.lever, steps: spec.steps, vars: plan.vars, release: state.release });
+      req.steps = result.steps.map((x) => ({ step: x.step, ok: x.ok, detail: x.detail.slice(0, 300) }));
+      req.state = result.ok ? 'done' : 'failed';
+    } catch (err) {
+      req.steps = [{ step: req.lever, ok: false, detail: `outcome unknown: ${String((err as Error)?.message ?? err)}`.slice(0, 300) }];
+      req.state = 'failed';
+    }
+    if (spec.verify && req.state === 'done') {
+      const r = await runOneCheck(spec.verify, hourNow(), [`verify ${req.lever}`]);
+      req.verify = { check: spec.verify, outcome: r.outcome, reason: r.reason };
+    }
+    req.finishedHour = round1(hourNow());
+    const summary = `${req.lever} (request ${req.seq}) ${req.state}${req.verify ? `; verify ${req.verify.check}: ${req.verify.outcome}` : ''}`;
+    audit(state, Date.now(), hourNow(), 'lever', summary);
+    sendNotification({
+      key: `lever:${req.seq}:${req.state}`,
+      kind: 'lever-pulled',
+      severity: req.state === 'done' ? 'warning' : 'error',
+      title: `Lever ${summary}`,
+      text: (req.steps ?? []).map((x) => `${x.ok ? '✔' : '✘'} ${x.step}: ${x.detail}`).join('\n'),
+    });
+    if (req.lever === 'rollback' && req.state === 'done') state.phase = 'rolled-back';
+    changed();
+  }
+
+  function expireLeverRequests(now: number) {
+    for (const req of state.levers) {
+      if (req.state !== 'awaiting-approval' || req.expiresAt === undefined || req.expiresAt > now) continue;
+      req.state = 'expired';
+      audit(state, now, hourNow(), 'lever', `${req.lever} (request ${req.seq}) expired unapproved`);
+      sendNotification({ key: `lever:${req.seq}:expired`, kind: 'lever-expired', severity: 'warning', title: `Lever request ${req.seq} (${req.lever}) expired`, text: `Nobody approved it within ${plan.levers[req.lever]!.approval.within}.` });
     }
   }
 
@@ -455,9 +566,9 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   }
 
   function nextDeadline(): number | undefined {
-    const due = pendingCheckpoints(state)
-      .map((c) => c.deadlineAt)
-      .filter((x): x is number => x !== undefined);
+    const due = [...pendingCheckpoints(state).map((c) => c.deadlineAt), ...state.levers.filter((r) => r.state === 'awaiting-approval').map((r) => r.expiresAt)].filter(
+      (x): x is number => x !== undefined,
+    );
     return due.length ? Math.min(...due) : undefined;
   }
 
@@ -524,6 +635,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   while (!isEnded(state)) {
     const now = Date.now();
     escalateDueCheckpoints(now);
+    expireLeverRequests(now);
     let wakeAt = nextDeadline();
     let waitingFor = 'a decision';
     if (inflight === 0) {

@@ -124,7 +124,9 @@ test('refused acks and resolutions say why and change nothing', async () => {
       expect(err.message).toMatch(reason);
     }
     const after = await watchStatusOf(env.client, id);
-    expect(after.incidents).toEqual(before.incidents);
+    // Everything but the running duration, which grows with the clock.
+    const fixed = (xs: typeof before.incidents) => xs.map(({ durationHours: _d, ...rest }) => rest);
+    expect(fixed(after.incidents)).toEqual(fixed(before.incidents));
     expect((await incident(after.incidents[0].id)).state).toBe('open');
   });
 });
