@@ -1,7 +1,8 @@
 // Writing reports to the reports folder. What a report says is decided in core/report.ts.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderMarkdown, ReportMeta, reportName } from '../core/report';
+import { buildReport, renderReportJson, renderReportMarkdown, ReportMeta, reportName } from '../core/report';
+import { renderReportHtml } from '../core/report-html';
 import type { WatchStatus } from '../core/status';
 
 export interface ReportRequest extends ReportMeta {
@@ -9,14 +10,20 @@ export interface ReportRequest extends ReportMeta {
   reportsDir: string;
 }
 
-/** Writes `<dir>/<watch>/<name>.md` and `.json`; the same request writes the same files (idempotent). */
-export async function writeReport(req: ReportRequest): Promise<{ path: string }> {
+/**
+ * Writes `<dir>/<watch>/<name>.md`, `.json` and `.html` from one ReportData, so the three agree;
+ * the same request writes the same files (idempotent). `path` is the Markdown file.
+ */
+export async function writeReport(req: ReportRequest): Promise<{ path: string; json: string; html: string }> {
   const dir = join(process.env.RELEASE_WATCH_REPORTS ?? req.reportsDir, safeName(req.status.watchId));
   await mkdir(dir, { recursive: true });
   const base = join(dir, reportName(req));
-  await writeFile(`${base}.md`, renderMarkdown(req.status, req));
-  await writeFile(`${base}.json`, JSON.stringify({ report: { kind: req.kind, hour: req.hour }, ...req.status }, null, 2));
-  return { path: `${base}.md` };
+  const meta: ReportMeta = { kind: req.kind, hour: req.hour };
+  const data = buildReport(req.status, meta);
+  await writeFile(`${base}.md`, renderReportMarkdown(data));
+  await writeFile(`${base}.json`, renderReportJson(data, req.status));
+  await writeFile(`${base}.html`, renderReportHtml(data));
+  return { path: `${base}.md`, json: `${base}.json`, html: `${base}.html` };
 }
 
 export function safeName(id: string): string {

@@ -8,7 +8,7 @@ import { DECISIONS } from '../plan/schema';
 import { temporalTarget, webUiLink } from './connection';
 import { formatStatus } from './format';
 import { listWatches } from './list';
-import { acknowledge, decide, decideBySignal, Refused, resolveIncident, startWatch, watchStatusOf } from './watches';
+import { acknowledge, approveLever, decide, decideBySignal, emergency, Refused, resolveIncident, startWatch, watchStatusOf } from './watches';
 
 class Usage extends Error {}
 
@@ -146,6 +146,37 @@ Examples:
     });
 
   program
+    .command('emergency')
+    .description('Pull an emergency lever (kill-switch, conservative-mode, restart-services, rollback); some need a second person to approve')
+    .argument('<id>', 'watch (workflow) ID')
+    .requiredOption('--lever <lever>', 'kill-switch | conservative-mode | restart-services | rollback')
+    .requiredOption('--by <who>', 'who asks (a person of the plan)')
+    .requiredOption('--reason <text>', 'why')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  release-watch emergency watch-symphony-v1.0 --lever conservative-mode --by duty-engineer --reason "unstable routing"\n  release-watch emergency watch-symphony-v1.0 --lever kill-switch --by policy-steward --reason "compromised key"')
+    .action(async (id: string, o: { lever: string; by: string; reason: string; json?: boolean }) => {
+      const r = await emergency(await connect(), id, { lever: o.lever, by: o.by, reason: o.reason });
+      print(!!o.json, r, () =>
+        r.state === 'awaiting-approval'
+          ? `request ${r.seq}: ${r.lever} awaits approval; a second person runs: release-watch approve ${id} ${r.seq} --by <approver>`
+          : `request ${r.seq}: ${r.lever} ${r.state}`,
+      );
+    });
+
+  program
+    .command('approve')
+    .description('Approve a lever request as the second person; the lever runs at once')
+    .argument('<id>', 'watch (workflow) ID')
+    .argument('<request>', 'lever request number (as in status)')
+    .requiredOption('--by <who>', 'the approver (not the person who asked)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  release-watch approve watch-symphony-v1.0 2 --by release-captain')
+    .action(async (id: string, request: string, o: { by: string; json?: boolean }) => {
+      const r = await approveLever(await connect(), id, { request, by: o.by });
+      print(!!o.json, r, () => `request ${r.seq}: ${r.lever} approved by ${r.approvedBy}, ${r.state}`);
+    });
+
+  program
     .command('ack')
     .description('Acknowledge an incident: stops its escalation; resolve it before the resolution deadline')
     .argument('<id>', 'watch (workflow) ID')
@@ -197,6 +228,41 @@ Examples:
     .action(async () => {
       const { runWorker } = await import('../worker/main');
       await runWorker();
+    });
+
+  program
+    .command('serve')
+    .description('The trigger endpoint: a signed deploy webhook (POST /deployments) starts the watch of the release; GET /healthz')
+    .option('--port <port>', 'port to listen on (0: any free port)', '8080')
+    .option('--host <address>', 'address to listen on (0.0.0.0 to accept from other machines)', '127.0.0.1')
+    .option('--plans <dir>', 'folder of plans; a request names a plan by file name (symphony-orchestra → <dir>/symphony-orchestra.yaml)', 'plans')
+    .option('--default-plan <name>', 'plan for GitHub deployments that name none (deployment payload "plan")')
+    .option('--github-env <env=service[:plan]>', 'map a GitHub deployment environment to a service (and plan); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--quiet', 'no request log')
+    .addHelpText(
+      'after',
+      `
+Every request is signed: X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>, with the
+secret in RELEASE_WATCH_WEBHOOK_SECRET (the server refuses to run without it). The body is
+{"service","release","commit"?,"plan","deployedAt"?,"by"?}, or a GitHub deployment_status event
+(header X-GitHub-Event: deployment_status; state "success" starts the watch, other states are
+acknowledged with 202). Answers: 201 started, 200 already watching (started: false), 202 nothing
+to start, 400 bad body or unknown plan, 401 bad signature, 405, 413 over 1 MB, 503 Temporal down;
+errors as {"error": "..."}.
+
+Examples:
+  export RELEASE_WATCH_WEBHOOK_SECRET=$(openssl rand -hex 32)
+  release-watch serve --port 8080 --plans plans
+  body='{"service":"symphony","release":"v1.0","commit":"3f2a9c1","plan":"symphony-orchestra"}'
+  sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$RELEASE_WATCH_WEBHOOK_SECRET" | sed 's/^.* //')
+  curl -sS -X POST http://127.0.0.1:8080/deployments -H 'Content-Type: application/json' \\
+    -H "X-Hub-Signature-256: sha256=$sig" --data "$body"
+  curl -sS http://127.0.0.1:8080/healthz
+  release-watch serve --host 0.0.0.0 --github-env production=symphony:symphony-orchestra`,
+    )
+    .action(async (o: { port: string; host: string; plans: string; defaultPlan?: string; githubEnv: string[]; quiet?: boolean }) => {
+      const { runServe } = await import('./serve');
+      await runServe(o);
     });
 
   return program;

@@ -14,8 +14,8 @@ import { acknowledge, decide, resolveIncident, startWatch, watchStatusOf } from 
 
 /** What goes wrong in the demo, by watch hour. */
 export const DEMO_FAULTS: TimelineStep[] = [
+  // Cleared by the watch's automatic restart-services lever, not by the script.
   { hour: 5, set: [{ name: 'service-offline', params: { service: 'ollama' } }] },
-  { hour: 7, clear: ['service-offline'] },
   { hour: 14, set: [{ name: 'autonomy-zero' }] },
   { hour: 16, clear: ['autonomy-zero'] },
   { hour: 30, set: [{ name: 'slow', params: { seconds: 45 } }] },

@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Ack, Resolve } from '../core/incidents';
+import type { Approve, Emergency, LeverRequest } from '../core/levers';
 import type { Decide, Release } from '../core/messages';
 import type { CheckpointState } from '../core/state';
 import type { WatchStatus } from '../core/status';
 import type { Plan } from '../plan/schema';
-import { ackUpdate, decideSignal, decideUpdate, IncidentView, REFUSED, resolveUpdate, SA, statusQuery, TASK_QUEUE } from '../workflows/definitions';
+import { ackUpdate, approveUpdate, decideSignal, emergencyUpdate, decideUpdate, IncidentView, REFUSED, resolveUpdate, SA, statusQuery, TASK_QUEUE } from '../workflows/definitions';
 import type { watchWorkflow } from '../workflows/watch';
 
 /** Refused by the watch (bad or unauthorised input): the CLI exits 2 with the reason. */
@@ -136,6 +137,22 @@ export async function acknowledge(client: Client, id: string, a: Ack, updateId?:
 export async function resolveIncident(client: Client, id: string, r: Resolve, updateId?: string): Promise<IncidentView> {
   try {
     return await watchHandle(client, id).executeUpdate(resolveUpdate, { args: [r], updateId: updateId ?? randomUUID() });
+  } catch (err) {
+    throw refusal(err, id);
+  }
+}
+
+export async function emergency(client: Client, id: string, e: Emergency, updateId?: string): Promise<LeverRequest> {
+  try {
+    return await watchHandle(client, id).executeUpdate(emergencyUpdate, { args: [e], updateId: updateId ?? randomUUID() });
+  } catch (err) {
+    throw refusal(err, id);
+  }
+}
+
+export async function approveLever(client: Client, id: string, a: Approve, updateId?: string): Promise<LeverRequest> {
+  try {
+    return await watchHandle(client, id).executeUpdate(approveUpdate, { args: [a], updateId: updateId ?? randomUUID() });
   } catch (err) {
     throw refusal(err, id);
   }

@@ -1,8 +1,22 @@
 // What `status` shows: a projection of the watch state, computed on read.
+import { parseDuration, watchHours } from '../plan/duration';
 import type { Plan } from '../plan/schema';
 import { onCallAt } from './rotation';
 import { nextSlot } from './schedule';
 import { CheckpointState, health, openIncidents, round1, WatchState } from './state';
+
+/** The response-time bands of the charted check, read from its plan condition (for the report's chart). */
+export interface ResponseTimeBands {
+  /** The check whose `metric` is [RESPONSE_TIME]. */
+  check: string;
+  /** Upper bound of the ok band in ms (`[RESPONSE_TIME] < 30s` → 30000), when the condition says one. */
+  passMs?: number;
+  /** Upper bound of the warn band in ms (`[RESPONSE_TIME] <= 60s` → 60000); above it the check fails. */
+  warnMs?: number;
+  /** The expressions as the plan writes them. */
+  pass?: string;
+  warn?: string;
+}
 
 export interface WatchStatus {
   watchId: string;
@@ -17,8 +31,41 @@ export interface WatchStatus {
   endHour: number;
   nextSlotHour?: number;
   onCall: ReturnType<typeof onCallAt>;
-  tiers: Record<string, { runs: number; passed: number; warned: number; failed: number; late: number; lastHour?: number; lastOutcome?: string; ranAt: number[] }>;
-  checks: Record<string, { status: string; runs: number; fails: number; warns: number; failStreak: number; okStreak: number; last?: WatchState['checks'][string]['last'] }>;
+  tiers: Record<
+    string,
+    {
+      runs: number;
+      passed: number;
+      warned: number;
+      failed: number;
+      late: number;
+      lastHour?: number;
+      lastOutcome?: string;
+      ranAt: number[];
+      /** Watch hours of the runs that warned / failed (the rest of ranAt passed). */
+      warnedAt: number[];
+      failedAt: number[];
+      /** The plan's checks of this tier. */
+      checks: string[];
+    }
+  >;
+  checks: Record<
+    string,
+    {
+      status: string;
+      runs: number;
+      fails: number;
+      warns: number;
+      failStreak: number;
+      okStreak: number;
+      last?: WatchState['checks'][string]['last'];
+      category: string;
+      /** Bounded series (CheckState.series): [hour, 0 ok | 1 warn | 2 fail, metric or null]. */
+      series: Array<[number, number, number | null]>;
+    }
+  >;
+  /** Bands of the response-time chart, from the plan; absent when no check charts [RESPONSE_TIME]. */
+  responseTime?: ResponseTimeBands;
   checkpoints: Array<{
     name: string;
     title: string;
@@ -46,8 +93,26 @@ export interface WatchStatus {
     trigger?: string;
     pages?: number;
     document?: string;
+    category: string;
+    /** Exact watch hour the incident opened (openedHour is its slot hour). */
+    openedAtHour: number;
+    /** The severity's acknowledgement deadline, in watch hours (critical 15m → 0.25). */
+    ackSlaHours?: number;
+    /**
+     * Acknowledged (or resolved) within the ack SLA: met; later, or still unanswered past it:
+     * missed; unanswered and still inside it: pending. Unknown severity: undefined.
+     */
+    ackSla?: 'met' | 'missed' | 'pending';
+    /** Watch hours from opening to resolution, or to now while unresolved. */
+    durationHours: number;
   }>;
   openIncidents: number;
+  /** Last result of each federation check (category federation, and orchestrator-status). */
+  federation: Array<{ check: string; category: string; runs: number; status?: string; outcome?: string; hour?: number; reason?: string }>;
+  /** Scheduled/immediate trigger hits per watch day (state.triggerHits). */
+  triggerHits: Record<string, Record<string, number>>;
+  /** Log pattern counts summed over the log checks' runs, when the watch state keeps them (it does not yet). */
+  logPatterns?: Record<string, number>;
   spend: Record<string, number>;
   budget?: { daily: number; currency: string };
   decisions: WatchState['decisions'];
@@ -55,6 +120,7 @@ export interface WatchStatus {
   notifications: WatchState['notifications'];
   reports: WatchState['reports'];
   findings: WatchState['findings'];
+  levers: WatchState['levers'];
   generation: number;
   events: WatchState['events'];
 }
@@ -78,14 +144,40 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
     tiers: Object.fromEntries(
       Object.entries(state.tiers).map(([name, t]) => [
         name,
-        { runs: t.runs, passed: t.passed, warned: t.warned, failed: t.failed, late: t.late, lastHour: t.lastHour, lastOutcome: t.lastOutcome, ranAt: t.ranAt },
+        {
+          runs: t.runs,
+          passed: t.passed,
+          warned: t.warned,
+          failed: t.failed,
+          late: t.late,
+          lastHour: t.lastHour,
+          lastOutcome: t.lastOutcome,
+          ranAt: t.ranAt,
+          warnedAt: t.warnedAt,
+          failedAt: t.failedAt,
+          checks: plan.tiers[name]?.checks ?? [],
+        },
       ]),
     ),
     checks: Object.fromEntries(
       Object.entries(state.checks)
         .filter(([, c]) => c.runs > 0)
-        .map(([id, c]) => [id, { status: c.status, runs: c.runs, fails: c.fails, warns: c.warns, failStreak: c.failStreak, okStreak: c.okStreak, last: c.last }]),
+        .map(([id, c]) => [
+          id,
+          {
+            status: c.status,
+            runs: c.runs,
+            fails: c.fails,
+            warns: c.warns,
+            failStreak: c.failStreak,
+            okStreak: c.okStreak,
+            last: c.last,
+            category: plan.checks[id]?.category ?? 'unknown',
+            series: c.series,
+          },
+        ]),
     ),
+    responseTime: responseTimeBands(plan),
     checkpoints: state.checkpoints.map((c) => ({
       name: c.name,
       title: c.title,
@@ -113,8 +205,14 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
       trigger: i.trigger,
       pages: i.pages,
       document: i.documentPath,
+      category: i.category,
+      ...incidentTiming(plan, i, (i.openedAt - state.startedAt) / hourMs, hour),
     })),
     openIncidents: openIncidents(state),
+    federation: federationStatus(plan, state),
+    triggerHits: Object.fromEntries(
+      Object.entries(state.triggerHits).map(([t, days]) => [t, Object.fromEntries(Object.entries(days).map(([d, n]) => [`day ${d}`, n]))]),
+    ),
     spend: Object.fromEntries(Object.entries(state.spend).map(([d, v]) => [`day ${d}`, v])),
     budget: plan.budget,
     decisions: state.decisions,
@@ -122,7 +220,83 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
     notifications: state.notifications,
     reports: state.reports,
     findings: state.findings,
+    levers: state.levers,
     generation: state.generation,
     events: state.events.slice(-eventLimit),
   };
+}
+
+/** Ack SLA, its verdict and the duration of one incident, in watch hours. */
+export function incidentTiming(
+  plan: Plan,
+  i: Pick<WatchState['incidents'][number], 'severity' | 'openedHour' | 'ackedHour' | 'resolvedHour'>,
+  openedAtHour: number,
+  nowHour: number,
+): { openedAtHour: number; ackSlaHours?: number; ackSla?: 'met' | 'missed' | 'pending'; durationHours: number } {
+  // The slot hour when the exact opening time is not known (or is before it, which it cannot be).
+  const opened = Number.isFinite(openedAtHour) && openedAtHour >= i.openedHour ? openedAtHour : i.openedHour;
+  const durationHours = round1(Math.max(0, (i.resolvedHour ?? nowHour) - opened));
+  const sev = plan.severities[i.severity];
+  if (!sev) return { openedAtHour: round1(opened), durationHours };
+  const ackSlaHours = watchHours(sev.ack);
+  // An incident resolved (e.g. auto-resolved on recovery) before anyone acknowledged it was answered then.
+  const answered = i.ackedHour ?? i.resolvedHour;
+  // Hours in the state are kept to a tenth, so the comparison is made at that resolution.
+  const ackSla = answered !== undefined ? (round1(answered - opened) <= ackSlaHours ? 'met' : 'missed') : round1(nowHour - opened) > ackSlaHours ? 'missed' : 'pending';
+  return { openedAtHour: round1(opened), ackSlaHours, ackSla, durationHours };
+}
+
+/** Last result of the federation checks: category federation, and orchestrator-status (which carries .federation). */
+function federationStatus(plan: Plan, state: WatchState): WatchStatus['federation'] {
+  const scheduled = new Set(Object.values(plan.tiers).flatMap((t) => t.checks));
+  return Object.entries(plan.checks)
+    .filter(([id, spec]) => spec.category === 'federation' || id === 'orchestrator-status')
+    .filter(([id]) => scheduled.has(id) || (state.checks[id]?.runs ?? 0) > 0)
+    .map(([id, spec]) => {
+      const c = state.checks[id];
+      return {
+        check: id,
+        category: spec.category,
+        runs: c?.runs ?? 0,
+        status: c && c.runs > 0 ? c.status : undefined,
+        outcome: c?.last?.outcome,
+        hour: c?.last?.hour,
+        reason: c?.last?.reason,
+      };
+    });
+}
+
+const DURATION_TEXT = String.raw`(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+|\d+(?:\.\d+)?`;
+const RT_UPPER = new RegExp(String.raw`^\s*\[RESPONSE_TIME\]\s*(<=|<)\s*(${DURATION_TEXT})\s*$`);
+const RT_UPPER_REVERSED = new RegExp(String.raw`^\s*(${DURATION_TEXT})\s*(>=|>)\s*\[RESPONSE_TIME\]\s*$`);
+
+/**
+ * The upper bound in ms a response-time expression sets: "[RESPONSE_TIME] < 30s" → 30000,
+ * "[RESPONSE_TIME] <= 60s" → 60000, "2s > [RESPONSE_TIME]" → 2000, a bare number is ms (Gatus).
+ * Anything else (a compound expression, a lower bound) gives undefined: the chart then draws no line.
+ * A regex, not the condition parser, because this runs in the workflow sandbox, which the parser's
+ * dependency (jsep) is kept out of.
+ */
+export function responseTimeBound(expr: string | undefined): number | undefined {
+  if (expr === undefined) return undefined;
+  const m = RT_UPPER.exec(expr);
+  const text = m ? m[2] : RT_UPPER_REVERSED.exec(expr)?.[1];
+  if (text === undefined) return undefined;
+  const ms = /^\d+(?:\.\d+)?$/.test(text) ? Number(text) : parseDuration(text);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+/** The pass/warn bands of the response-time condition of the check that charts [RESPONSE_TIME] (first in plan order). */
+export function responseTimeBands(plan: Plan): ResponseTimeBands | undefined {
+  const charted = Object.entries(plan.checks).filter(([, c]) => c.metric?.replace(/\s+/g, '') === '[RESPONSE_TIME]');
+  for (const [id, spec] of charted) {
+    for (const cond of spec.conditions) {
+      const c = typeof cond === 'string' ? { pass: cond, warn: undefined } : cond;
+      const passMs = responseTimeBound(c.pass);
+      if (passMs === undefined) continue;
+      const warnMs = responseTimeBound(c.warn);
+      return { check: id, passMs, pass: c.pass, ...(warnMs !== undefined && warnMs >= passMs ? { warnMs, warn: c.warn } : {}) };
+    }
+  }
+  return charted.length ? { check: charted[0][0] } : undefined;
 }

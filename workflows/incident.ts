@@ -18,6 +18,7 @@ import { incidentAckSignal, incidentChangedSignal, incidentCheckSignal, incident
 
 const { notify, writeIncidentDoc } = proxyActivities<typeof activities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 
@@ -50,7 +51,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     rec.holder = a.by;
     rec.nextDeadlineAt = Date.now() + input.resolveMs;
     rec.deadlineKind = 'resolve';
-    send('ack', 'info', `Incident ${input.seq} acknowledged by ${a.by}`, `Resolve it within the ${input.severity} resolution time.`, [a.by], 'acknowledge');
+    send(`ack:${rec.pages.length}`, 'info', `Incident ${input.seq} acknowledged by ${a.by}`, `Resolve it within the ${input.severity} resolution time.`, [a.by], 'acknowledge');
     changed();
   });
 

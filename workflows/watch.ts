@@ -64,6 +64,7 @@ import { incidentWorkflow } from './incident';
 
 const { notify, writeReport } = proxyActivities<typeof activities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 
@@ -93,7 +94,10 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   const firstHourOfRun = state.nextHour;
 
   let version = 0; // bumped on every change the main loop must look at
-  let inflight = 0;
+  let inflight = 0; // everything started and not finished: tier runs, notifications, levers
+  let runsInFlight = 0; // tier runs only: the next slot waits for these, never for a notification
+  // Watches started before this change waited for every notification too; they replay that way.
+  const independentRuns = patched('runs-do-not-wait-for-notifications');
   let continueAsNewRequested = false;
   const changed = () => version++;
   const track = (p: Promise<unknown>) => {
@@ -259,8 +263,14 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     track(
       notify({ notification, sinks: plan.notify.sinks })
         .then((res) => {
-          state.notifications.sent++;
+          if (res.delivered.length > 0) state.notifications.sent++;
           for (const f of res.failed) state.notifications.undelivered.push({ eventId: notification.eventId, sink: f.sink, error: f.error });
+          // A sink whose URL or key is missing on the worker is reported once, not per notification.
+          for (const sink of res.unconfigured) {
+            if (!state.notifications.undelivered.some((u) => u.sink === sink && u.eventId === 'unconfigured')) {
+              state.notifications.undelivered.push({ eventId: 'unconfigured', sink, error: 'not configured on the worker (its environment variable is unset)' });
+            }
+          }
         })
         .catch((err: unknown) => {
           state.notifications.undelivered.push({ eventId: notification.eventId, sink: 'all', error: String((err as Error)?.message ?? err) });
@@ -638,7 +648,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     expireLeverRequests(now);
     let wakeAt = nextDeadline();
     let waitingFor = 'a decision';
-    if (inflight === 0) {
+    if ((independentRuns ? runsInFlight : inflight) === 0) {
       const slot = nextSlot(plan, state.nextHour, state.schedule, checkpointHours());
       if (slot === undefined && pendingCheckpoints(state).length === 0 && hourNow() >= state.schedule.endHour) {
         state.phase = 'completed';
@@ -646,11 +656,12 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       }
       if (slot !== undefined && dueAt(slot) <= now) {
         state.nextHour = slot + 1;
-        track(runSlot(slot));
+        runsInFlight++;
+        track(runSlot(slot).finally(() => runsInFlight--));
         publish();
         continue;
       }
-      if (wantsContinueAsNew()) {
+      if (wantsContinueAsNew() && inflight === 0) {
         await condition(allHandlersFinished);
         if (inflight === 0) {
           await continueAsNew<typeof watchWorkflow>({ ...input, state });
@@ -663,7 +674,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       }
     }
     publish();
-    setDetails(inflight > 0 ? 'checks running' : `next: ${waitingFor}`);
+    setDetails(runsInFlight > 0 ? 'checks running' : `next: ${waitingFor}`);
     const seen = version;
     alarm.arm(wakeAt, `until ${waitingFor}`);
     await condition(() => version !== seen || alarm.rang);
@@ -679,6 +690,8 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   } catch {
     // the history still holds everything the report would have said
   }
+  // An update accepted while the final report was written still finishes before the watch closes.
+  await condition(() => inflight === 0 && allHandlersFinished());
   publish();
   setDetails(`ended: ${state.phase}`);
   return { watchId: state.watchId, phase: state.phase, hour: round1(hourNow()), generation: state.generation, incidents: state.incidents.length };

@@ -12,6 +12,7 @@ export type Scripted = Outcome | { outcome: Outcome; severity?: string; triggers
 
 export interface Stub {
   calls: Array<{ checkId: string; hour: number }>;
+  levers: string[];
   notifications: Notification[];
   documents: Array<{ seq: number; markdown: string }>;
   outcome: (checkId: string, hour: number) => Scripted;
@@ -41,6 +42,10 @@ export function stubActivities(stub: Stub) {
       stub.notifications.push(req.notification);
       return { delivered: ['console'], failed: [], unconfigured: [] };
     },
+    async pullLever(req: { lever: string }) {
+      stub.levers.push(req.lever);
+      return { ok: true, steps: [{ step: `stub ${req.lever}`, ok: true, detail: 'exit 0', durationMs: 1 }] };
+    },
     async writeIncidentDoc(req: { seq: number; markdown: string }) {
       stub.documents.push(req);
       return { path: `reports/test/incidents/incident-${req.seq}.md` };
@@ -56,7 +61,7 @@ export function stubbedWatch(env: TestWorkflowEnvironment, defaultPlan: Plan) {
   opts: { outcome?: Stub['outcome']; continueAsNewAfterHours?: number; plan?: Plan },
   body: (id: string, stub: Stub) => Promise<void>,
 ): Promise<Stub> {
-  const stub: Stub = { calls: [], notifications: [], documents: [], outcome: opts.outcome ?? (() => 'ok') };
+  const stub: Stub = { calls: [], levers: [], notifications: [], documents: [], outcome: opts.outcome ?? (() => 'ok') };
   const taskQueue = `tq-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,

@@ -255,11 +255,21 @@ describe('applyDecision', () => {
     );
   });
 
-  it('rollback ends the watch asking for a rollback', () => {
+  it('rollback asks for the rollback lever when the plan has one; the watch goes on until it has run', () => {
     const s = fresh();
     open(s, '12h');
     expect(
       applyDecision(plan, s, { checkpoint: '12h', decision: 'rollback', by: 'release-captain', note: 'bad build' }, T0 + 12 * HOUR, 12),
+    ).toEqual([{ kind: 'rollback-lever', text: 'rollback requested by release-captain: bad build' }]);
+    expect(s.phase).not.toBe('rollback-requested');
+  });
+
+  it('rollback without a rollback lever ends the watch asking for a rollback', () => {
+    const noLever = { ...plan, levers: { ...plan.levers, rollback: undefined } };
+    const s = fresh();
+    open(s, '12h');
+    expect(
+      applyDecision(noLever, s, { checkpoint: '12h', decision: 'rollback', by: 'release-captain', note: 'bad build' }, T0 + 12 * HOUR, 12),
     ).toEqual([{ kind: 'ended', text: 'rollback requested by release-captain: bad build' }]);
     expect(s.phase).toBe('rollback-requested');
   });
