@@ -146,6 +146,22 @@ Examples:
     });
 
   program
+    .command('report')
+    .description('Write the current report of a watch (Markdown, JSON and HTML with charts) on demand')
+    .argument('<id>', 'watch (workflow) ID')
+    .option('--out <dir>', 'folder to write into (a subfolder per watch)', 'reports')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  release-watch report watch-symphony-v1.0 --out /tmp/reports')
+    .action(async (id: string, o: { out: string; json?: boolean }) => {
+      const { writeReport } = await import('../activities/reports');
+      const status = await watchStatusOf(await connect(), id, 0);
+      // On demand the folder given here wins over the worker's RELEASE_WATCH_REPORTS.
+      delete process.env.RELEASE_WATCH_REPORTS;
+      const files = await writeReport({ kind: 'on-demand', hour: status.hour, status, reportsDir: o.out });
+      print(!!o.json, files, () => `${files.path}\n${files.json}\n${files.html}`);
+    });
+
+  program
     .command('emergency')
     .description('Pull an emergency lever (kill-switch, conservative-mode, restart-services, rollback); some need a second person to approve')
     .argument('<id>', 'watch (workflow) ID')

@@ -32,7 +32,8 @@ export interface DemoOptions {
   exit?: boolean;
   dataDir?: string;
   quiet?: boolean;
-  approver?: string;
+  /** Where reports go (default: reports/ in the project). */
+  reportsDir?: string;
 }
 
 export interface DemoResult {
@@ -75,7 +76,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       SYMPHONY_LOGS: join(data, 'sim', 'logs'),
       LITELLM_LOG: join(data, 'sim', 'logs', 'litellm.log'),
       FEDERATION_HMAC_SECRET: 'demo-federation-secret',
-      RELEASE_WATCH_REPORTS: join(root, 'reports'),
+      RELEASE_WATCH_REPORTS: opts.reportsDir ?? join(root, 'reports'),
     });
     say(`  simulator at ${sim.url}`);
 

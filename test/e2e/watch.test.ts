@@ -1,5 +1,6 @@
 // A watch on the real dev server, real activities, against the simulator.
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -62,6 +63,11 @@ test('start, idempotent re-start, all-green status, list by search attributes, d
 
   const status = JSON.parse((await run(cli, ['status', first.workflowId, '--json'], { env: cliEnv })).stdout);
   expect(status).toMatchObject({ watchId: first.workflowId, checkpoints: [{ name: '12h', state: 'decided', by: 'release-captain' }] });
+  const out = join(world.dir, 'on-demand');
+  const files = JSON.parse((await run(cli, ['report', first.workflowId, '--out', out, '--json'], { env: cliEnv })).stdout);
+  expect(files.path).toMatch(/hour-[\d.]+\.md$/);
+  expect(readFileSync(files.html, 'utf8')).toContain('<svg');
+
   const result = await env.client.workflow.getHandle(first.workflowId).result();
   expect(result.phase).toBe('completed');
   const late = await decide(env.client, first.workflowId, { checkpoint: '12h', decision: 'continue', by: 'release-captain' }).catch((e) => e);

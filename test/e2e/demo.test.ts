@@ -1,0 +1,40 @@
+// The one-command demo, in a fast mode: it runs to the end on its own and its final report tells the story.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runDemo } from '../../client/demo';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rw-demo-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the demo runs its scripted faults to a released watch and the final report lists incidents, decisions and levers', async () => {
+  const result = await runDemo({ clock: '1s', exit: true, quiet: true, dataDir: join(dir, 'data'), reportsDir: join(dir, 'reports') });
+  const s = result.status;
+  expect(s.phase).toBe('released');
+  expect(result.webUi).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/watch-symphony-/);
+
+  // Scripted: ollama down at 5 (the watch restarts it itself), autonomy 0 at 14, a kill switch nobody approved at 40.
+  expect(s.incidents.find((i) => i.check === 'fast-pulse' && i.openedHour === 5)).toBeDefined();
+  expect(s.incidents.find((i) => i.check === 'policy-show' && i.openedHour === 16)).toBeDefined();
+  expect(s.incidents.find((i) => i.trigger === 'kill-switch-unapproved')).toBeDefined();
+  expect(s.incidents.every((i) => i.state === 'resolved')).toBe(true);
+  expect(s.levers).toEqual([expect.objectContaining({ lever: 'restart-services', automatic: true, state: 'done' })]);
+  expect(s.checkpoints.map((c) => [c.name, c.decision])).toEqual([
+    ['12h', 'continue'],
+    ['24h', 'continue'],
+    ['48h', 'extend'],
+    ['48h-ext1', 'release'],
+  ]);
+
+  const final = result.reports.find((p) => p.endsWith('final.md'))!;
+  const md = readFileSync(final, 'utf8');
+  for (const i of s.incidents) expect(md).toContain(i.id);
+  expect(md).toMatch(/restart-services/);
+  expect(md).toMatch(/release-captain/);
+  expect(readFileSync(final.replace(/\.md$/, '.html'), 'utf8')).toContain('<svg');
+}, 600_000);
