@@ -162,6 +162,8 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
 
   const alarm = new Alarm();
   while (rec.state !== 'resolved') {
+    // Taken before reporting: a signal handled while the report is in flight must wake the next wait.
+    const seen = version;
     details();
     await report();
     if (info.continueAsNewSuggested) {
@@ -169,7 +171,6 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
       await condition(allHandlersFinished);
       await continueAsNew<typeof incidentWorkflow>({ ...input, investigations: [], state: rec });
     }
-    const seen = version;
     const due = rec.nextDeadlineAt;
     alarm.arm(due, `${rec.deadlineKind} deadline: incident ${input.seq}, ${input.severity}`);
     await condition(() => version !== seen || alarm.rang);
