@@ -137,7 +137,9 @@ function commandObservation(spec: CommandSpec, seen: CommandObservation): Observ
   if (seen.stdoutJson && !seen.stdoutJson.ok) evidence.push(`stdout is not JSON: ${clip(seen.stdoutJson.error, 120)}`);
   if (seen.stdout) evidence.push(`stdout${seen.stdoutTruncated ? ' (truncated)' : ''}:`, excerpt(seen.stdout, 12, 700));
   if (seen.stderr) evidence.push(`stderr${seen.stderrTruncated ? ' (truncated)' : ''}:`, excerpt(seen.stderr, 6, 400));
-  return { values, evidence, ...(seen.failure ? { failure: seen.failure } : {}) };
+  // The plan asked for JSON: output that is not JSON is a failed check, whatever the conditions read.
+  const failure = seen.failure ?? (seen.stdoutJson && !seen.stdoutJson.ok ? `stdout is not JSON: ${clip(seen.stdoutJson.error, 120)}` : undefined);
+  return { values, evidence, ...(failure ? { failure } : {}) };
 }
 
 function logObservation(seen: LogObservation): Observation {

@@ -83,7 +83,7 @@ export function decisionError(plan: Plan, state: WatchState, d: Decide): string 
   if (!spec.decisions.includes(d.decision)) {
     return `decision "${d.decision}" is not allowed at checkpoint "${cp.name}" (allowed: ${spec.decisions.join(', ')})`;
   }
-  if (!plan.people[d.by]) return `unknown person "${d.by}"`;
+  if (!Object.hasOwn(plan.people, d.by)) return `unknown person "${d.by}"`;
   if (!spec.deciders.includes(d.by)) return `${d.by} may not decide checkpoint "${cp.name}" (deciders: ${spec.deciders.join(', ')})`;
   if (spec.gated.includes(d.decision)) {
     const unmet = evaluateCriteria(plan, state, cp, d.note).filter((c) => !c.met);

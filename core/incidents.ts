@@ -96,7 +96,7 @@ export function ackError(plan: Plan, state: WatchState, a: Ack): string | undefi
   const inc = findIncident(state, a.incident);
   if (!inc) return `no incident "${a.incident}" (incidents: ${incidentList(state)})`;
   if (inc.state === 'resolved') return `incident ${inc.seq} is already resolved`;
-  if (!plan.people[a.by]) return `${a.by} is not on the plan's roster`;
+  if (!Object.hasOwn(plan.people, a.by)) return `${a.by} is not on the plan's roster`;
   if (inc.state === 'acknowledged' && inc.holder === a.by) return `incident ${inc.seq} is already acknowledged by ${a.by}`;
   return undefined;
 }
@@ -113,7 +113,7 @@ export function resolveError(plan: Plan, state: WatchState, r: Resolve): string 
   const inc = findIncident(state, r.incident);
   if (!inc) return `no incident "${r.incident}" (incidents: ${incidentList(state)})`;
   if (inc.state === 'resolved') return `incident ${inc.seq} is already resolved`;
-  if (!plan.people[r.by]) return `${r.by} is not on the plan's roster`;
+  if (!Object.hasOwn(plan.people, r.by)) return `${r.by} is not on the plan's roster`;
   return undefined;
 }
 

@@ -46,9 +46,9 @@ export function emergencyError(plan: Plan, state: WatchState, e: Emergency): str
   const bad = text('lever', e.lever) ?? text('by', e.by) ?? text('reason', e.reason);
   if (bad) return bad;
   if (isEnded(state)) return `the watch has ended (${state.phase})`;
-  const lever = plan.levers[e.lever as LeverId];
+  const lever = Object.hasOwn(plan.levers, e.lever) ? plan.levers[e.lever as LeverId] : undefined;
   if (!lever) return `no lever "${e.lever}" in the plan (levers: ${Object.keys(plan.levers).join(', ') || 'none'})`;
-  if (!plan.people[e.by]) return `${e.by} is not on the plan's roster`;
+  if (!Object.hasOwn(plan.people, e.by)) return `${e.by} is not on the plan's roster`;
   if (lever.requesters && !lever.requesters.includes(e.by)) return `${e.by} may not ask for ${e.lever} (requesters: ${lever.requesters.join(', ')})`;
   const open = state.levers.find((r) => r.lever === e.lever && (r.state === 'awaiting-approval' || r.state === 'running'));
   if (open) return `${e.lever} is already ${open.state === 'running' ? 'being pulled' : 'awaiting approval'} (request ${open.seq})`;
@@ -63,7 +63,7 @@ export function approveError(plan: Plan, state: WatchState, a: Approve): string 
   if (!req) return `no lever request "${a.request}" (requests: ${state.levers.map((r) => r.seq).join(', ') || 'none'})`;
   if (req.state !== 'awaiting-approval') return `request ${req.seq} (${req.lever}) is not awaiting approval: ${req.state}`;
   const approvers = plan.levers[req.lever]?.approval.approvers ?? [];
-  if (!plan.people[a.by]) return `${a.by} is not on the plan's roster`;
+  if (!Object.hasOwn(plan.people, a.by)) return `${a.by} is not on the plan's roster`;
   if (a.by === req.by) return `a second person must approve: ${a.by} asked for request ${req.seq}`;
   if (!approvers.includes(a.by)) return `${a.by} may not approve ${req.lever} (approvers: ${approvers.join(', ')})`;
   return undefined;

@@ -59,7 +59,12 @@ function parseYaml(text: string): { value: unknown } | { errors: PlanError[] } {
     const line = (e: (typeof doc.errors)[number]) => e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line;
     return { errors: doc.errors.map((e) => ({ path: `line ${line(e)}`, message: `YAML: ${e.message.split('\n')[0]}` })) };
   }
-  return { value: doc.toJS() };
+  try {
+    return { value: doc.toJS() };
+  } catch (err) {
+    // e.g. an alias bomb: the yaml library refuses to expand it, and so do we
+    return { errors: [{ path: '', message: `YAML: ${(err as Error).message.split('\n')[0]}` }] };
+  }
 }
 
 /** The plan a plan `extends`, itself merged with what it extends; a path is relative to the extending file. */

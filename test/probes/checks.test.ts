@@ -70,12 +70,12 @@ describe('runCheck', () => {
     expect(result.evidence).toContain('fail: ollama operational');
   });
 
-  it('fails garbage output naturally and records that stdout is not JSON', async () => {
+  it('fails output that is not JSON where JSON was asked for, saying so', async () => {
     const check = jsonCheck({}, ['[STDOUT].ok == true']);
     check.probe.argv = ['sh', '-c', 'echo "Segmentation fault"; exit 139'];
     const result = await runCheck(request(check));
     expect(result.outcome).toBe('fail');
-    expect(result.reason).toBe('[STDOUT].ok == true: [STDOUT].ok = missing');
+    expect(result.reason).toMatch(/^stdout is not JSON: /);
     expect(result.evidence).toContain('stdout is not JSON');
     expect(result.evidence).toContain('Segmentation fault');
     expect(result.evidence).toContain('exit 139');
