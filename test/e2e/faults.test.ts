@@ -3,19 +3,22 @@
 // clear it, see the check heal after its success streak. Faults that hit different checks share
 // a round. Waits follow the watch's own status (no fixed sleeps, no timed assertions).
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { resolveIncident, startWatch } from '../../client/watches';
+import type { IncidentRecord } from '../../core/incidents';
 import type { WatchStatus } from '../../core/status';
 import type { Plan } from '../../plan/schema';
 import type { FaultParams } from '../../sim';
+import { incidentQuery } from '../../workflows/definitions';
 import { demoPlan } from '../helpers/plans';
 import { devServerEnv } from '../helpers/servers';
 import { realWorker, startWorld, waitForStatus, World } from '../helpers/world';
 
 const HOUR_MS = 2500;
-const WAIT_MS = 90_000;
+const WAIT_MS = 60_000;
 
 let env: TestWorkflowEnvironment;
 let world: World;
@@ -53,7 +56,11 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (watchId) await env.client.workflow.getHandle(watchId).terminate('end of the fault test').catch(() => undefined);
+  if (watchId)
+    await env.client.workflow
+      .getHandle(watchId)
+      .terminate('end of the fault test')
+      .catch(() => undefined);
   worker?.shutdown();
   await running;
   await env?.teardown();
@@ -74,7 +81,13 @@ interface Seen {
 const seen: Record<string, Map<number, Seen>> = {};
 function record(s: WatchStatus): void {
   for (const [id, c] of Object.entries(s.checks)) {
-    if (c.last) (seen[id] ??= new Map()).set(c.last.hour, { hour: c.last.hour, outcome: c.last.outcome as Outcome, severity: c.last.severity, reason: c.last.reason });
+    if (c.last)
+      (seen[id] ??= new Map()).set(c.last.hour, {
+        hour: c.last.hour,
+        outcome: c.last.outcome as Outcome,
+        severity: c.last.severity,
+        reason: c.last.reason,
+      });
   }
 }
 function seenAfter(check: string, hour: number): Seen[] {
@@ -99,8 +112,8 @@ function watch(ready: (s: WatchStatus) => boolean, what: string): Promise<WatchS
   );
 }
 
-async function resolveAll(s: WatchStatus, rootCause: string): Promise<void> {
-  for (const i of s.incidents.filter((x) => x.state !== 'resolved')) {
+async function resolveAll(incidents: WatchStatus['incidents'], rootCause: string): Promise<void> {
+  for (const i of incidents.filter((x) => x.state !== 'resolved')) {
     await resolveIncident(env.client, watchId!, { incident: i.id, by: 'release-captain', rootCause, resolution: 'fault cleared' });
   }
 }
@@ -127,6 +140,8 @@ interface Round {
   triggers?: Array<{ trigger: string; check: string }>;
   /** Checks expected to heal after the fault is cleared (default: all in `expect`). */
   recover?: string[];
+  /** More to wait for before the round's assertions. */
+  until?: (s: WatchStatus) => boolean;
   also?: (s: WatchStatus) => void;
 }
 
@@ -144,7 +159,19 @@ const CHECKS = [
 ];
 
 const timedOut = /timed out after 3s/;
+const notJson = (orElse: RegExp) => new RegExp(`^stdout is not JSON|${orElse.source}`);
 
+/**
+ * fast-pulse's [RESPONSE_TIME] is the whole `node sim/bin/just.mjs orchestra-fast` run: starting node
+ * takes 0.2-0.9 s on this 2-core machine with ten probes at once, against the demo's 1 s pass band
+ * (30 s / 30). A healthy pulse can so land in the warn band; that is not the fault under test.
+ */
+function startNoise(check: string, r: Seen): boolean {
+  return check === 'fast-pulse' && r.outcome === 'warn' && /Response time/.test(r.reason);
+}
+
+// Every fault of sim/faults.ts but one: profile-drift (dev) still passes policy-show's `Profile: (dev|prod)`;
+// the plan only counts it toward the scheduled config-drift finding of a daily report (none here).
 const ROUNDS: Round[] = [
   {
     name: 'service-offline (ollama) + overrides',
@@ -154,6 +181,16 @@ const ROUNDS: Round[] = [
       'orchestrator-status': { outcome: 'fail', severity: 'critical', reason: /ollama true/ },
       'dashboard-cards': { outcome: 'fail', severity: 'high', reason: /All status cards green/ },
       'log-watch': { outcome: 'warn', severity: 'medium', reason: /No warning patterns/ },
+    },
+    // restart-services is automatic (once) when fast-pulse or orchestrator-status fails critical:
+    // the watch restarts the services itself, which brings ollama back before the test clears it.
+    until: () => world.sim.state().restarts >= 1,
+    also: (s) => {
+      expect(world.sim.faults().map((f) => f.name)).not.toContain('service-offline');
+      expect(world.sim.state().restarts).toBe(1);
+      expect(s.events.filter((e) => e.kind === 'lever').map((e) => e.text)).toContainEqual(
+        expect.stringMatching(/^restart-services requested by release-watch \(automatic\)/),
+      );
     },
   },
   {
@@ -169,22 +206,30 @@ const ROUNDS: Round[] = [
     },
   },
   {
-    name: 'slow 45 s + autonomy-zero + routes-denied',
-    faults: [{ name: 'slow', params: { seconds: 45 } }, { name: 'autonomy-zero' }, { name: 'routes-denied' }],
+    name: 'slow 30 s + autonomy-zero + routes-denied + peers-offline (1)',
+    faults: [
+      { name: 'slow', params: { seconds: 30 } },
+      { name: 'autonomy-zero' },
+      { name: 'routes-denied' },
+      { name: 'peers-offline', params: { count: 1 } },
+    ],
     expect: {
-      // 45 s / 30 = 1.5 s: over the 1 s pass band, within the 2 s warn band
+      // 30 s / 30 = 1 s, plus the 0.2-0.9 s it takes to start the node front: inside the 1-2 s warn band
+      // (45 s, 1.5 s, measured up to 2.02 s here: on the band's edge)
       'fast-pulse': { outcome: 'warn', severity: 'medium', reason: /Response time/ },
       'policy-show': { outcome: 'fail', severity: 'high', reason: /Autonomy 1/ },
       'dashboard-cards': { outcome: 'fail', severity: 'high', reason: /All status cards green/ },
       'route-decision': { outcome: 'fail', severity: 'high', reason: /decision allowed/ },
       'log-watch': { outcome: 'fail', severity: 'high', reason: /No alert patterns/, when: 'some' },
+      // one peer (peer-c) offline: inside the `< 2` warn band; loopback still answers pings
+      'orchestrator-status': { outcome: 'warn', severity: 'high', reason: /Federation peers online/ },
     },
   },
   {
-    name: 'slow 70 s + cloud-model + dashboard-red',
-    faults: [{ name: 'slow', params: { seconds: 70 } }, { name: 'cloud-model' }, { name: 'dashboard-red', params: { card: 'litellm' } }],
+    name: 'slow 60 s + cloud-model + dashboard-red',
+    faults: [{ name: 'slow', params: { seconds: 60 } }, { name: 'cloud-model' }, { name: 'dashboard-red', params: { card: 'litellm' } }],
     expect: {
-      // 70 s / 30 = 2.3 s: past the 2 s warn band, under the 3 s probe timeout
+      // 60 s / 30 = 2 s plus the front's start: past the 2 s warn band, under the 3 s probe timeout
       'fast-pulse': { outcome: 'fail', severity: 'medium', reason: /Response time/ },
       'route-decision': { outcome: 'warn', severity: 'high', reason: /Local model/ },
       'log-watch': { outcome: 'warn', severity: 'medium', reason: /No warning patterns/, when: 'some' },
@@ -246,14 +291,15 @@ const ROUNDS: Round[] = [
     name: 'garbage',
     faults: [{ name: 'garbage' }],
     expect: {
-      'fast-pulse': { outcome: 'fail', severity: 'critical', reason: /Six-word health checks pass/ },
-      'orchestrator-status': { outcome: 'fail' },
-      'policy-show': { outcome: 'fail' },
-      'route-decision': { outcome: 'fail' },
-      'dashboard-cards': { outcome: 'fail', severity: 'high' },
-      'simple-report': { outcome: 'fail', reason: /Report file in reports/ },
-      'budget-report': { outcome: 'fail', severity: 'medium', reason: /Spend within the ceiling/ },
-      'federation-ping': { outcome: 'fail', severity: 'high' },
+      // The JSON probes fail on the garbage itself (or, before that rule, on the values they miss).
+      'fast-pulse': { outcome: 'fail', severity: 'critical', reason: notJson(/Six-word health checks pass/) },
+      'orchestrator-status': { outcome: 'fail', severity: 'critical', reason: notJson(/ollama true/) },
+      'policy-show': { outcome: 'fail', severity: 'critical', reason: /Autonomy 1/ },
+      'route-decision': { outcome: 'fail', severity: 'high', reason: notJson(/decision allowed/) },
+      'dashboard-cards': { outcome: 'fail', severity: 'high', reason: /All status cards green/ },
+      'simple-report': { outcome: 'fail', severity: 'low', reason: /Report file in reports/ },
+      'budget-report': { outcome: 'fail', severity: 'medium', reason: notJson(/Spend within the ceiling/) },
+      'federation-ping': { outcome: 'fail', severity: 'high', reason: notJson(/Peer answers/) },
       // dashboard-refresh only asks for exit 0, which a garbage answer still gives
     },
   },
@@ -278,12 +324,18 @@ const ROUNDS: Round[] = [
 // ---- the test ---------------------------------------------------------------------------------------
 
 test('a healthy watch is all green after its first hour', async () => {
-  const release = { service: 'symphony', version: `v1.f${randomUUID().slice(0, 6)}`, commit: 'abc1234', deployedAt: new Date().toISOString() };
+  const release = {
+    service: 'symphony',
+    version: `v1.f${randomUUID().slice(0, 6)}`,
+    commit: 'abc1234',
+    deployedAt: new Date().toISOString(),
+  };
   const started = await startWatch(env.client, { plan, release, startedBy: 'e2e-faults', taskQueue });
   watchId = started.workflowId;
   const s = await watch((x) => CHECKS.every((c) => (x.checks[c]?.runs ?? 0) >= 2), 'two runs of every check');
   startedAt = Date.parse(s.startedAt);
-  for (const c of CHECKS) expect([c, s.checks[c].status, s.checks[c].last?.outcome, s.checks[c].fails, s.checks[c].warns]).toEqual([c, 'healthy', 'ok', 0, 0]);
+  for (const c of CHECKS)
+    expect([c, s.checks[c].status, s.checks[c].last?.outcome, s.checks[c].fails, s.checks[c].warns]).toEqual([c, 'healthy', 'ok', 0, 0]);
   expect(s.health).toBe('healthy');
   expect(s.incidents).toEqual([]);
   expect(Object.keys(s.tiers).sort()).toEqual(['daily', 'deep', 'hourly']);
@@ -292,29 +344,31 @@ test('a healthy watch is all green after its first hour', async () => {
 describe.each(ROUNDS.map((r) => [r.name, r] as const))('fault round: %s', (_name, round) => {
   test('caught with the plan’s outcome and severity, then healed', async () => {
     expect(watchId).toBeDefined();
-    // Each round starts with no incident left open, so its failures open incidents of their own.
-    const before = await watch(() => true, 'status');
-    await resolveAll(before, 'left over');
+    // Each round starts from a healthy watch with no incident left open, so its failures open incidents of their own.
+    const before = await watch((s) => CHECKS.every((c) => s.checks[c].status === 'healthy'), 'a healthy watch');
+    await resolveAll(before.incidents, 'left over');
     const incidentsBefore = new Set(before.incidents.map((i) => i.id));
+    const isFresh = (i: WatchStatus['incidents'][number]) => !incidentsBefore.has(i.id);
     const checks = Object.keys(round.expect);
+    const failing = checks.filter((c) => round.expect[c].outcome === 'fail');
     const others = CHECKS.filter((c) => !checks.includes(c));
     const triggers = round.triggers ?? [];
 
     // Inject; the first hour that starts after this moment runs under the fault.
     for (const f of round.faults) world.sim.setFault(f.name, f.params);
     const injectedAt = hourNow();
-    let status: WatchStatus;
     try {
-      status = await watch(
+      const status = await watch(
         (s) =>
           checks.every((c) => {
             const e = round.expect[c];
             const runs = seenAfter(c, injectedAt);
             return e.when === 'some' ? runs.some((r) => r.outcome === e.outcome) : runs.length > 0;
           }) &&
-          triggers.every((t) => s.incidents.some((i) => i.trigger === t.trigger && !incidentsBefore.has(i.id))) &&
-          // the failing checks' incidents are opened in the same step that records the result
-          checks.filter((c) => round.expect[c].outcome === 'fail').every((c) => s.incidents.some((i) => i.check === c && !i.trigger && !incidentsBefore.has(i.id))),
+          triggers.every((t) => s.incidents.some((i) => isFresh(i) && i.trigger === t.trigger)) &&
+          // a failing check's incident opens in the step that records its result
+          failing.every((c) => s.incidents.some((i) => isFresh(i) && i.check === c && !i.trigger)) &&
+          (round.until?.(s) ?? true),
         `${round.name}: the checks under the fault`,
       );
 
@@ -324,26 +378,38 @@ describe.each(ROUNDS.map((r) => [r.name, r] as const))('fault round: %s', (_name
         const shown = e.when === 'some' ? runs.find((r) => r.outcome === e.outcome)! : runs[0];
         expect({ check: c, outcome: shown.outcome }).toEqual({ check: c, outcome: e.outcome });
         if (e.severity) expect({ check: c, severity: shown.severity }).toEqual({ check: c, severity: e.severity });
-        if (e.reason) expect(shown.reason).toMatch(e.reason);
-        // nothing worse than the plan's outcome (log lines arriving late may show ok in between)
-        if (e.outcome === 'warn') expect(runs.filter((r) => r.outcome === 'fail')).toEqual([]);
-        if (e.when !== 'some') expect(runs.filter((r) => r.outcome !== e.outcome)).toEqual([]);
+        if (e.reason) expect({ check: c, reason: shown.reason }).toEqual({ check: c, reason: expect.stringMatching(e.reason) });
+        // nothing worse than the plan's outcome (log lines from other probes may also arrive a run late)
+        if (e.outcome === 'warn') expect({ check: c, failed: runs.filter((r) => r.outcome === 'fail') }).toEqual({ check: c, failed: [] });
       }
       // The checks the round's faults do not touch stay ok.
-      for (const c of others) expect({ check: c, notOk: seenAfter(c, injectedAt).filter((r) => r.outcome !== 'ok') }).toEqual({ check: c, notOk: [] });
+      for (const c of others)
+        expect({ check: c, notOk: seenAfter(c, injectedAt).filter((r) => r.outcome !== 'ok' && !startNoise(c, r)) }).toEqual({
+          check: c,
+          notOk: [],
+        });
 
-      // An incident for each failing check, at the severity of the failed run; immediate escalations.
-      const fresh = status.incidents.filter((i) => !incidentsBefore.has(i.id));
-      for (const c of checks.filter((x) => round.expect[x].outcome === 'fail')) {
+      // One incident for each failing check, at the severity of its failed run; and the immediate escalations.
+      const fresh = status.incidents.filter(isFresh);
+      for (const c of failing) {
         const inc = fresh.filter((i) => i.check === c && !i.trigger);
         expect({ check: c, incidents: inc.length }).toEqual({ check: c, incidents: 1 });
-        if (round.expect[c].severity) expect({ check: c, severity: inc[0].severity }).toEqual({ check: c, severity: round.expect[c].severity });
+        if (round.expect[c].severity)
+          expect({ check: c, severity: inc[0].severity }).toEqual({ check: c, severity: round.expect[c].severity });
       }
+      expect(
+        fresh
+          .filter((i) => !i.trigger)
+          .map((i) => i.check)
+          .sort(),
+      ).toEqual([...failing].sort());
       for (const t of triggers) {
-        // paged at once to the window's escalation contact (the holder moves on along the chain as ack deadlines pass)
-        expect(fresh.filter((i) => i.trigger === t.trigger)).toEqual([expect.objectContaining({ check: t.check, severity: 'critical', trigger: t.trigger, state: 'open' })]);
+        // paged at once to the window's escalation contact (the holder then moves along the chain as ack deadlines pass)
+        expect(fresh.filter((i) => i.trigger === t.trigger)).toEqual([
+          expect.objectContaining({ check: t.check, severity: 'critical', trigger: t.trigger, state: 'open' }),
+        ]);
       }
-      expect(fresh.filter((i) => !i.trigger).every((i) => checks.includes(i.check))).toBe(true);
+      expect(fresh.filter((i) => i.trigger).length).toBe(triggers.length);
       round.also?.(status);
     } finally {
       for (const f of round.faults) world.sim.clearFault(f.name);
@@ -357,15 +423,45 @@ describe.each(ROUNDS.map((r) => [r.name, r] as const))('fault round: %s', (_name
       `${round.name}: the checks healed`,
     );
     for (const c of healing) {
-      const failed = round.expect[c].outcome === 'fail';
-      expect({ check: c, okStreak: healed.checks[c].okStreak >= (failed ? plan.checks[c].recoverAfter : 1) }).toEqual({ check: c, okStreak: true });
+      const needed = round.expect[c].outcome === 'fail' ? plan.checks[c].recoverAfter : 1;
+      expect({ check: c, okStreak: healed.checks[c].okStreak >= needed }).toEqual({ check: c, okStreak: true });
     }
-    // Their incidents recovered with them; a person resolves them (and the immediate escalations).
-    // (Waited for, not read at once: a page the incident sent just before it heard of the recovery
-    // can arrive after it and show the incident open again for a moment.)
-    const recoveredOnes = (s: WatchStatus) => s.incidents.filter((i) => !incidentsBefore.has(i.id) && !i.trigger && healing.includes(i.check));
-    const after = await watch((s) => recoveredOnes(s).every((i) => i.state === 'recovered'), `${round.name}: the incidents recovered`);
-    expect(recoveredOnes(after).map((i) => i.check).sort()).toEqual(healing.filter((c) => round.expect[c].outcome === 'fail').sort());
-    await resolveAll(after, `injected fault: ${round.name}`);
+    // Their incidents recovered with them: in the incident workflows and in the watch's mirror of them.
+    const recovering = healed.incidents.filter((i) => isFresh(i) && !i.trigger && healing.includes(i.check));
+    expect(recovering.map((i) => i.check).sort()).toEqual(failing.filter((c) => healing.includes(c)).sort());
+    await untilIncidents(
+      recovering.map((i) => i.id),
+      (r) => r.state === 'recovered',
+      `${round.name}: the incidents recovered`,
+    );
+    const ids = new Set(recovering.map((i) => i.id));
+    await watch(
+      (s) => s.incidents.filter((i) => ids.has(i.id)).every((i) => i.state === 'recovered'),
+      `${round.name}: the watch shows them recovered`,
+    );
+
+    // A person resolves them all (the immediate escalations too); each incident then writes its document and ends.
+    const open = (await watch(() => true, 'status')).incidents.filter((i) => i.state !== 'resolved');
+    await resolveAll(open, `injected fault: ${round.name}`);
+    const closed = await watch(
+      (s) => s.incidents.filter((i) => open.some((o) => o.id === i.id)).every((i) => i.state === 'resolved' && i.document !== undefined),
+      `${round.name}: the incidents resolved and written up`,
+    );
+    for (const i of closed.incidents.filter((x) => open.some((o) => o.id === x.id))) {
+      expect(existsSync(i.document!)).toBe(true);
+      expect((await env.client.workflow.getHandle(i.id).describe()).status.name).toBe('COMPLETED');
+    }
   }, 180_000);
 });
+
+/** Polls the incident workflows' own records until each satisfies `ready`. */
+async function untilIncidents(ids: string[], ready: (r: IncidentRecord) => boolean, what: string): Promise<IncidentRecord[]> {
+  const until = Date.now() + WAIT_MS;
+  for (;;) {
+    const records = await Promise.all(ids.map((id) => env.client.workflow.getHandle(id).query(incidentQuery)));
+    if (records.every(ready)) return records;
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(records.map((r) => ({ state: r.state, pages: r.pages.length })))}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
