@@ -16,8 +16,9 @@ import { acknowledge, decide, resolveIncident, startWatch, watchStatusOf } from 
 export const DEMO_FAULTS: TimelineStep[] = [
   // Cleared by the watch's automatic restart-services lever, not by the script.
   { hour: 5, set: [{ name: 'service-offline', params: { service: 'ollama' } }] },
+  // Long enough for the 4-hourly policy check at hour 16 to see it.
   { hour: 14, set: [{ name: 'autonomy-zero' }] },
-  { hour: 16, clear: ['autonomy-zero'] },
+  { hour: 17, clear: ['autonomy-zero'] },
   { hour: 30, set: [{ name: 'slow', params: { seconds: 45 } }] },
   { hour: 31, clear: ['slow'] },
   { hour: 40, set: [{ name: 'kill-switch' }] },
@@ -176,27 +177,29 @@ async function followWatch(
 async function handleIncidents(client: Client, id: string, s: WatchStatus, ackedAt: Map<string, number>, say: (l: string) => void) {
   for (const inc of s.incidents) {
     const seq = inc.id.split('-').pop()!;
-    if (inc.state === 'open' && !ackedAt.has(inc.id) && inc.holder) {
+    if (inc.state === 'resolved') continue;
+    // Paged (again, if an acknowledgement ran past the resolution time): the holder takes it.
+    if (inc.state === 'open' && inc.holder) {
       await acknowledge(client, id, { incident: seq, by: inc.holder })
         .then(() => {
-          ackedAt.set(inc.id, s.hour);
+          if (!ackedAt.has(inc.id)) ackedAt.set(inc.id, s.hour);
           say(`\n  ${inc.holder} acknowledged incident ${seq} (${inc.check})`);
         })
         .catch((e: Error) => say(`\n  ack of incident ${seq} refused: ${e.message}`));
+      continue;
     }
-    const triggerSettled = inc.trigger && inc.state === 'acknowledged' && s.hour - (ackedAt.get(inc.id) ?? s.hour) >= 2 && s.checks[inc.check]?.status === 'healthy';
-    if (inc.state === 'recovered' || triggerSettled) {
-      const by = inc.holder ?? 'release-captain';
-      await resolveIncident(client, id, {
-        incident: seq,
-        by,
-        rootCause: `scripted demo fault behind ${inc.check}${inc.trigger ? ` (${inc.trigger})` : ''}`,
-        resolution: 'cleared in the simulator; checks healthy again',
-        followUp: 'none: demo',
-      })
-        .then(() => say(`\n  ${by} resolved incident ${seq} with the write-up`))
-        .catch((e: Error) => say(`\n  resolve of incident ${seq} refused: ${e.message}`));
-    }
+    const over = inc.state === 'recovered' || (s.checks[inc.check]?.status === 'healthy' && s.hour - (ackedAt.get(inc.id) ?? s.hour) >= 1);
+    if (!over) continue;
+    const by = inc.holder ?? 'release-captain';
+    await resolveIncident(client, id, {
+      incident: seq,
+      by,
+      rootCause: `scripted demo fault behind ${inc.check}${inc.trigger ? ` (${inc.trigger})` : ''}`,
+      resolution: 'cleared in the simulator; checks healthy again',
+      followUp: 'none: demo',
+    })
+      .then(() => say(`\n  ${by} resolved incident ${seq} with the write-up`))
+      .catch((e: Error) => say(`\n  resolve of incident ${seq} refused: ${e.message}`));
   }
 }
 

@@ -20,7 +20,7 @@ test('the demo runs its scripted faults to a released watch and the final report
 
   // Scripted: ollama down at 5 (the watch restarts it itself), autonomy 0 at 14, a kill switch nobody approved at 40.
   expect(s.incidents.find((i) => i.check === 'fast-pulse' && i.openedHour === 5)).toBeDefined();
-  expect(s.incidents.find((i) => i.check === 'policy-show' && i.openedHour === 16)).toBeDefined();
+  expect(s.incidents.find((i) => i.check === 'policy-show' && i.openedHour === 16)).toBeDefined(); // the deep tier's run at 16
   expect(s.incidents.find((i) => i.trigger === 'kill-switch-unapproved')).toBeDefined();
   expect(s.incidents.every((i) => i.state === 'resolved')).toBe(true);
   expect(s.levers).toEqual([expect.objectContaining({ lever: 'restart-services', automatic: true, state: 'done' })]);
