@@ -33,7 +33,9 @@ test('the demo runs its scripted faults to a released watch and the final report
 
   const final = result.reports.find((p) => p.endsWith('final.md'))!;
   const md = readFileSync(final, 'utf8');
-  for (const i of s.incidents) expect(md).toContain(i.id);
+  // One row per incident: | seq | check | severity | state | ...
+  for (const i of s.incidents) expect(md).toMatch(new RegExp(`\\|\\s*${i.id.split('-').pop()}\\s*\\|\\s*\`?${i.check}\`?\\s*\\|\\s*${i.severity}\\s*\\|\\s*resolved`));
+  expect(md).toMatch(/48h-ext1/);
   expect(md).toMatch(/restart-services/);
   expect(md).toMatch(/release-captain/);
   expect(readFileSync(final.replace(/\.md$/, '.html'), 'utf8')).toContain('<svg');
