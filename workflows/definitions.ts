@@ -34,6 +34,8 @@ export interface IncidentChange {
   resolvedAt?: number;
   documentPath?: string;
   pages: number;
+  /** Every notification of the incident that could not be delivered so far. */
+  undelivered?: Array<{ eventId: string; sink: string; error: string }>;
 }
 
 export interface IncidentView {

@@ -39,6 +39,8 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   };
   let version = 0;
   const changed = () => version++;
+  /** Pages that could not be delivered: reported to the watch, which keeps them in its status and reports. */
+  const undelivered: Array<{ eventId: string; sink: string; error: string }> = [];
   const pending: Promise<unknown>[] = [];
 
   setHandler(incidentQuery, () => rec);
@@ -98,7 +100,16 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
       command: rec.state === 'resolved' ? undefined : `release-watch ack ${input.watchId} ${input.seq} --by <you>`,
       ...(action ? { incident: { id: input.id, action } } : {}),
     };
-    pending.push(notify({ notification, sinks: input.sinks }).catch(() => undefined));
+    pending.push(
+      notify({ notification, sinks: input.sinks })
+        .then((res) => {
+          for (const f of res.failed) undelivered.push({ eventId: notification.eventId, sink: f.sink, error: f.error });
+        })
+        .catch((err: unknown) => {
+          undelivered.push({ eventId: notification.eventId, sink: 'all', error: String((err as Error)?.message ?? err) });
+        })
+        .finally(changed),
+    );
   }
 
   /** Pages `to`; `at` is the deadline that caused it, so the chain keeps exact SLA spacing. */
@@ -140,6 +151,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
       resolvedAt: rec.resolvedAt,
       documentPath: rec.documentPath,
       pages: rec.pages.length,
+      ...(undelivered.length ? { undelivered: [...undelivered] } : {}),
     };
     const key = JSON.stringify(change);
     if (key === reported || !parent) return;

@@ -202,6 +202,9 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     inc.nextDeadlineAt = c.nextDeadlineAt;
     inc.pages = c.pages;
     if (c.documentPath) inc.documentPath = c.documentPath;
+    for (const u of c.undelivered ?? []) {
+      if (!state.notifications.undelivered.some((x) => x.eventId === u.eventId && x.sink === u.sink)) state.notifications.undelivered.push(u);
+    }
     changed();
   });
 
