@@ -449,6 +449,8 @@ describe.each(ROUNDS.map((r) => [r.name, r] as const))('fault round: %s', (_name
     );
     for (const i of closed.incidents.filter((x) => open.some((o) => o.id === x.id))) {
       expect(existsSync(i.document!)).toBe(true);
+      // The document is reported just before the incident workflow returns: wait for its end, then look.
+      await env.client.workflow.getHandle(i.id).result();
       expect((await env.client.workflow.getHandle(i.id).describe()).status.name).toBe('COMPLETED');
     }
   }, 180_000);
