@@ -196,10 +196,12 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   setHandler(incidentChangedSignal, (c: IncidentChange) => {
     const inc = state.incidents.find((i) => i.id === c.id);
     if (!inc) return;
-    // A resolution is final here even if an older report from the incident arrives after it.
-    if (inc.state !== 'resolved') inc.state = c.state;
-    inc.holder = c.holder;
-    inc.nextDeadlineAt = c.nextDeadlineAt;
+    // A resolution is final here, with its resolver as holder, even if an older report arrives after it.
+    if (inc.state !== 'resolved') {
+      inc.state = c.state;
+      inc.holder = c.holder;
+      inc.nextDeadlineAt = c.nextDeadlineAt;
+    }
     inc.pages = c.pages;
     if (c.documentPath) inc.documentPath = c.documentPath;
     for (const u of c.undelivered ?? []) {
