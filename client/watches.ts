@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { Ack, Resolve } from '../core/incidents';
 import type { Approve, Emergency, LeverRequest } from '../core/levers';
 import type { Decide, Release } from '../core/messages';
@@ -102,11 +103,7 @@ export async function watchStatusOf(client: Client, id: string, events = 30): Pr
 
 /** Sends a decision as an Update; a refusal becomes Refused with the watch's reason. */
 export async function decide(client: Client, id: string, d: Decide, updateId?: string): Promise<CheckpointState> {
-  try {
-    return await watchHandle(client, id).executeUpdate(decideUpdate, { args: [d], updateId: updateId ?? randomUUID() });
-  } catch (err) {
-    throw refusal(err, id);
-  }
+  return update(client, id, decideUpdate, d, updateId);
 }
 
 export async function decideBySignal(client: Client, id: string, d: Decide): Promise<void> {
@@ -127,32 +124,25 @@ export function refusal(err: unknown, id?: string): unknown {
 }
 
 export async function acknowledge(client: Client, id: string, a: Ack, updateId?: string): Promise<IncidentView> {
-  try {
-    return await watchHandle(client, id).executeUpdate(ackUpdate, { args: [a], updateId: updateId ?? randomUUID() });
-  } catch (err) {
-    throw refusal(err, id);
-  }
+  return update(client, id, ackUpdate, a, updateId);
 }
 
 export async function resolveIncident(client: Client, id: string, r: Resolve, updateId?: string): Promise<IncidentView> {
-  try {
-    return await watchHandle(client, id).executeUpdate(resolveUpdate, { args: [r], updateId: updateId ?? randomUUID() });
-  } catch (err) {
-    throw refusal(err, id);
-  }
+  return update(client, id, resolveUpdate, r, updateId);
 }
 
 export async function emergency(client: Client, id: string, e: Emergency, updateId?: string): Promise<LeverRequest> {
-  try {
-    return await watchHandle(client, id).executeUpdate(emergencyUpdate, { args: [e], updateId: updateId ?? randomUUID() });
-  } catch (err) {
-    throw refusal(err, id);
-  }
+  return update(client, id, emergencyUpdate, e, updateId);
 }
 
 export async function approveLever(client: Client, id: string, a: Approve, updateId?: string): Promise<LeverRequest> {
+  return update(client, id, approveUpdate, a, updateId);
+}
+
+/** Every human request is an Update with an id (a retried call is applied once); a refusal becomes Refused. */
+async function update<Ret, Arg>(client: Client, id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId?: string): Promise<Ret> {
   try {
-    return await watchHandle(client, id).executeUpdate(approveUpdate, { args: [a], updateId: updateId ?? randomUUID() });
+    return await watchHandle(client, id).executeUpdate(def, { args: [arg], updateId: updateId ?? randomUUID() });
   } catch (err) {
     throw refusal(err, id);
   }
