@@ -8,6 +8,7 @@ import { DECISIONS } from '../plan/schema';
 import { temporalTarget, webUiLink } from './connection';
 import { formatStatus } from './format';
 import { listWatches } from './list';
+import { generateKeyPair, KEY_ENV, KEY_FILE_ENV, KeyError, KEYRING_ENV, signIfKeyed, writeKeyFile } from './keys';
 import { acknowledge, approveLever, decide, decideBySignal, emergency, Refused, resolveIncident, startWatch, watchStatusOf } from './watches';
 
 class Usage extends Error {}
@@ -127,15 +128,16 @@ Examples:
     .addOption(new Option('--decision <decision>', 'the decision').choices([...DECISIONS]).makeOptionMandatory())
     .requiredOption('--by <who>', 'who decides (a person of the plan)')
     .option('--note <text>', 'why; required for some decisions (e.g. lessons learned at 48h)')
+    .option('--key <file>', `secret key file to sign with (else $${KEY_ENV}, $${KEY_FILE_ENV}, or <by>.key in $${KEYRING_ENV})`)
     .option('--signal', 'send as a signal (does not wait for a worker; a refusal is recorded in the watch, not returned)')
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  release-watch decide watch-symphony-v1.0 --checkpoint 12h --decision continue --by release-captain\n  release-watch decide watch-symphony-v1.0 --checkpoint 48h --decision release --by release-captain --note "Lessons: ..."',
     )
-    .action(async (id: string, o: { checkpoint: string; decision: DecisionName; by: string; note?: string; signal?: boolean; json?: boolean }) => {
+    .action(async (id: string, o: { checkpoint: string; decision: DecisionName; by: string; note?: string; key?: string; signal?: boolean; json?: boolean }) => {
+      const d = signIfKeyed(id, 'decide', { checkpoint: o.checkpoint, decision: o.decision, by: o.by, note: o.note }, { keyFile: o.key });
       const client = await connect();
-      const d = { checkpoint: o.checkpoint, decision: o.decision, by: o.by, note: o.note };
       if (o.signal) {
         await decideBySignal(client, id, d);
         print(!!o.json, { sent: true }, () => `sent; see \`release-watch status ${id}\` for whether it was accepted`);
@@ -168,10 +170,12 @@ Examples:
     .requiredOption('--lever <lever>', 'kill-switch | conservative-mode | restart-services | rollback')
     .requiredOption('--by <who>', 'who asks (a person of the plan)')
     .requiredOption('--reason <text>', 'why')
+    .option('--key <file>', `secret key file to sign with (else $${KEY_ENV}, $${KEY_FILE_ENV}, or <by>.key in $${KEYRING_ENV})`)
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  release-watch emergency watch-symphony-v1.0 --lever conservative-mode --by duty-engineer --reason "unstable routing"\n  release-watch emergency watch-symphony-v1.0 --lever kill-switch --by policy-steward --reason "compromised key"')
-    .action(async (id: string, o: { lever: string; by: string; reason: string; json?: boolean }) => {
-      const r = await emergency(await connect(), id, { lever: o.lever, by: o.by, reason: o.reason });
+    .action(async (id: string, o: { lever: string; by: string; reason: string; key?: string; json?: boolean }) => {
+      const e = signIfKeyed(id, 'emergency', { lever: o.lever, by: o.by, reason: o.reason }, { keyFile: o.key });
+      const r = await emergency(await connect(), id, e);
       print(!!o.json, r, () =>
         r.state === 'awaiting-approval'
           ? `request ${r.seq}: ${r.lever} awaits approval; a second person runs: release-watch approve ${id} ${r.seq} --by <approver>`
@@ -185,10 +189,11 @@ Examples:
     .argument('<id>', 'watch (workflow) ID')
     .argument('<request>', 'lever request number (as in status)')
     .requiredOption('--by <who>', 'the approver (not the person who asked)')
+    .option('--key <file>', `secret key file to sign with (else $${KEY_ENV}, $${KEY_FILE_ENV}, or <by>.key in $${KEYRING_ENV})`)
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  release-watch approve watch-symphony-v1.0 2 --by release-captain')
-    .action(async (id: string, request: string, o: { by: string; json?: boolean }) => {
-      const r = await approveLever(await connect(), id, { request, by: o.by });
+    .action(async (id: string, request: string, o: { by: string; key?: string; json?: boolean }) => {
+      const r = await approveLever(await connect(), id, signIfKeyed(id, 'approve', { request, by: o.by }, { keyFile: o.key }));
       print(!!o.json, r, () => `request ${r.seq}: ${r.lever} approved by ${r.approvedBy}, ${r.state}`);
     });
 
@@ -198,10 +203,11 @@ Examples:
     .argument('<id>', 'watch (workflow) ID')
     .argument('<incident>', 'incident number (as in status) or its ID')
     .requiredOption('--by <who>', 'who takes it (a person of the plan)')
+    .option('--key <file>', `secret key file to sign with (else $${KEY_ENV}, $${KEY_FILE_ENV}, or <by>.key in $${KEYRING_ENV})`)
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  release-watch ack watch-symphony-v1.0 3 --by duty-engineer')
-    .action(async (id: string, incident: string, o: { by: string; json?: boolean }) => {
-      const v = await acknowledge(await connect(), id, { incident, by: o.by });
+    .action(async (id: string, incident: string, o: { by: string; key?: string; json?: boolean }) => {
+      const v = await acknowledge(await connect(), id, signIfKeyed(id, 'ack', { incident, by: o.by }, { keyFile: o.key }));
       print(!!o.json, v, () => `incident ${v.seq}: ${v.state}, held by ${v.holder}`);
     });
 
@@ -214,14 +220,34 @@ Examples:
     .requiredOption('--root-cause <text>', 'what actually happened')
     .requiredOption('--resolution <text>', 'steps taken to fix it')
     .option('--follow-up <text>', 'actions to prevent recurrence')
+    .option('--key <file>', `secret key file to sign with (else $${KEY_ENV}, $${KEY_FILE_ENV}, or <by>.key in $${KEYRING_ENV})`)
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  release-watch resolve watch-symphony-v1.0 3 --by duty-engineer --root-cause "ollama OOM" --resolution "restarted with ai-up" --follow-up "raise memory limit"',
     )
-    .action(async (id: string, incident: string, o: { by: string; rootCause: string; resolution: string; followUp?: string; json?: boolean }) => {
-      const v = await resolveIncident(await connect(), id, { incident, by: o.by, rootCause: o.rootCause, resolution: o.resolution, followUp: o.followUp });
+    .action(async (id: string, incident: string, o: { by: string; rootCause: string; resolution: string; followUp?: string; key?: string; json?: boolean }) => {
+      const r = { incident, by: o.by, rootCause: o.rootCause, resolution: o.resolution, followUp: o.followUp };
+      const v = await resolveIncident(await connect(), id, signIfKeyed(id, 'resolve', r, { keyFile: o.key }));
       print(!!o.json, v, () => `incident ${v.seq}: ${v.state} by ${v.holder}`);
+    });
+
+  program
+    .command('keygen')
+    .description('Make an Ed25519 key pair for signed approvals: the secret key goes to a file only you can read, the public key into the plan')
+    .requiredOption('--out <file>', 'where to write the secret key (never overwritten)')
+    .option('--person <id>', 'whose key it is (a person of the plan), for the file\'s comment and the plan line printed')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `\nExamples:\n  release-watch keygen --person release-captain --out ~/.release-watch/release-captain.key\n  release-watch decide watch-symphony-v1.0 --checkpoint 12h --decision continue --by release-captain --key ~/.release-watch/release-captain.key`,
+    )
+    .action((o: { out: string; person?: string; json?: boolean }) => {
+      const pair = generateKeyPair();
+      writeKeyFile(o.out, o.person, pair);
+      print(!!o.json, { publicKey: pair.publicKey, secretKeyFile: o.out }, () =>
+        [`secret key written to ${o.out} (mode 600)`, `public key: ${pair.publicKey}`, `in the plan:`, `  people:`, `    ${o.person ?? '<id>'}: { name: ..., publicKey: ${pair.publicKey} }`].join('\n'),
+      );
     });
 
   program
@@ -297,7 +323,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof Refused || err instanceof Usage) {
+    if (err instanceof Refused || err instanceof Usage || err instanceof KeyError) {
       process.stderr.write(`refused: ${err.message}\n`);
       return 2;
     }

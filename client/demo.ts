@@ -10,6 +10,7 @@ import { createTimelineApplier, startSimulator, type TimelineStep } from '../sim
 import { createWorker } from '../worker/worker';
 import { webUiLink } from './connection';
 import { startDevServer } from './devserver';
+import { KEYRING_ENV } from './keys';
 import { acknowledge, decide, resolveIncident, startWatch, watchStatusOf } from './watches';
 
 /** What goes wrong in the demo, by watch hour. */
@@ -35,6 +36,8 @@ export interface DemoOptions {
   quiet?: boolean;
   /** Where reports go (default: reports/ in the project). */
   reportsDir?: string;
+  /** For recording histories: the watch continues as new after this many watch hours. */
+  continueAsNewAfterHours?: number;
 }
 
 export interface DemoResult {
@@ -67,6 +70,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
     const plan = loadPlan(join(root, 'plans', 'demo.yaml'));
     if (opts.clock) plan.clock.hour = opts.clock;
+    // The plan's prod profile signs every decision; the demo answers with the committed demo keys.
+    process.env[KEYRING_ENV] ??= join(root, 'plans', 'keys');
+    say(`  decisions are signed (Ed25519) with the demo keys in ${process.env[KEYRING_ENV]}`);
     // The simulator's logs start empty each run; the Temporal database under .data/ is kept.
     rmSync(join(data, 'sim'), { recursive: true, force: true });
     const sim = await startSimulator({ dir: join(data, 'sim'), timeScale: 1 / 30, hmacSecret: 'demo-federation-secret' });
@@ -98,6 +104,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       plan,
       release: { service: 'symphony', version, commit: '5d41402abc4b2a76b9719d911017c592', deployedAt: new Date().toISOString() },
       startedBy: 'demo',
+      continueAsNewAfterHours: opts.continueAsNewAfterHours,
     });
     const webUi = webUiLink({ address: server.address, namespace: 'default' }, started.workflowId, { TEMPORAL_UI_URL: server.uiUrl });
     say(`watch started: ${started.workflowId}\n  ${webUi}\n`);
@@ -150,7 +157,7 @@ async function followWatch(
       asked.add(cp.name);
       const decision = cp.name.startsWith('48h') ? (cp.criteria?.every((c) => c.met || c.name.startsWith('Lessons')) ? 'release' : 'extend') : 'continue';
       const by = approvers[Math.min(i, approvers.length - 1)];
-      const cmd = `release-watch decide ${id} --checkpoint ${cp.name} --decision ${decision} --by ${by}`;
+      const cmd = `release-watch decide ${id} --checkpoint ${cp.name} --decision ${decision} --by ${by} --key plans/keys/${by}.key`;
       if (opts.interactive) {
         say(`\n  checkpoint ${cp.name} is waiting for you:\n    ${cmd} --note "..."`);
         continue;

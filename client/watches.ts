@@ -9,6 +9,7 @@ import type { Decide, Release } from '../core/messages';
 import type { CheckpointState } from '../core/state';
 import type { WatchStatus } from '../core/status';
 import type { Plan } from '../plan/schema';
+import { signIfKeyed } from './keys';
 import { ackUpdate, approveUpdate, decideSignal, emergencyUpdate, decideUpdate, IncidentView, REFUSED, resolveUpdate, SA, statusQuery, TASK_QUEUE } from '../workflows/definitions';
 import type { watchWorkflow } from '../workflows/watch';
 
@@ -101,14 +102,17 @@ export async function watchStatusOf(client: Client, id: string, events = 30): Pr
   }
 }
 
-/** Sends a decision as an Update; a refusal becomes Refused with the watch's reason. */
+/**
+ * Sends a decision as an Update; a refusal becomes Refused with the watch's reason. Requests in
+ * a person's name are signed with their key when one is found (see keys.ts) and not yet signed.
+ */
 export async function decide(client: Client, id: string, d: Decide, updateId?: string): Promise<CheckpointState> {
-  return update(client, id, decideUpdate, d, updateId);
+  return update(client, id, decideUpdate, signIfKeyed(id, 'decide', d), updateId);
 }
 
 export async function decideBySignal(client: Client, id: string, d: Decide): Promise<void> {
   try {
-    await watchHandle(client, id).signal(decideSignal, d);
+    await watchHandle(client, id).signal(decideSignal, signIfKeyed(id, 'decide', d));
   } catch (err) {
     throw refusal(err, id);
   }
@@ -124,19 +128,19 @@ export function refusal(err: unknown, id?: string): unknown {
 }
 
 export async function acknowledge(client: Client, id: string, a: Ack, updateId?: string): Promise<IncidentView> {
-  return update(client, id, ackUpdate, a, updateId);
+  return update(client, id, ackUpdate, signIfKeyed(id, 'ack', a), updateId);
 }
 
 export async function resolveIncident(client: Client, id: string, r: Resolve, updateId?: string): Promise<IncidentView> {
-  return update(client, id, resolveUpdate, r, updateId);
+  return update(client, id, resolveUpdate, signIfKeyed(id, 'resolve', r), updateId);
 }
 
 export async function emergency(client: Client, id: string, e: Emergency, updateId?: string): Promise<LeverRequest> {
-  return update(client, id, emergencyUpdate, e, updateId);
+  return update(client, id, emergencyUpdate, signIfKeyed(id, 'emergency', e), updateId);
 }
 
 export async function approveLever(client: Client, id: string, a: Approve, updateId?: string): Promise<LeverRequest> {
-  return update(client, id, approveUpdate, a, updateId);
+  return update(client, id, approveUpdate, signIfKeyed(id, 'approve', a), updateId);
 }
 
 /** Every human request is an Update with an id (a retried call is applied once); a refusal becomes Refused. */

@@ -1,5 +1,6 @@
 // Incidents: who is paged when, what an acknowledgement or resolution must carry, and the write-up.
 import type { Plan } from '../plan/schema';
+import type { Signature } from './signatures';
 import type { IncidentState, WatchState } from './state';
 
 export const TEXT_MAX = 4_000;
@@ -7,6 +8,7 @@ export const TEXT_MAX = 4_000;
 export interface Ack {
   incident: string;
   by: string;
+  signature?: Signature;
 }
 
 export interface Resolve {
@@ -15,6 +17,7 @@ export interface Resolve {
   rootCause: string;
   resolution: string;
   followUp?: string;
+  signature?: Signature;
 }
 
 export interface Page {

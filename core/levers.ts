@@ -1,5 +1,6 @@
 // Emergency levers: who may ask for one, who must approve it, and when the watch pulls one itself.
 import type { LeverId, Plan } from '../plan/schema';
+import type { Signature } from './signatures';
 import { TEXT_MAX } from './incidents';
 import { isEnded, WatchState } from './state';
 
@@ -7,11 +8,13 @@ export interface Emergency {
   lever: string;
   by: string;
   reason: string;
+  signature?: Signature;
 }
 
 export interface Approve {
   request: string;
   by: string;
+  signature?: Signature;
 }
 
 export interface LeverRequest {

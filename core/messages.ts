@@ -1,4 +1,5 @@
 // Shapes that cross the workflow/activity/client boundary. Types only: the workflow sandbox imports this.
+import type { Signature } from './signatures';
 import type { CheckSpec, DecisionName, LeverId, Outcome, Plan } from '../plan/schema';
 
 export interface Release {
@@ -89,6 +90,7 @@ export interface Decide {
   decision: DecisionName;
   by: string;
   note?: string;
+  signature?: Signature;
 }
 
 export interface Notification {

@@ -109,6 +109,8 @@ export interface DecisionRecord extends Decide {
   at: number;
   hour: number;
   via: 'update' | 'signal';
+  /** The decision carried a verified signature. */
+  signed?: boolean;
 }
 
 export interface RefusedRecord {
@@ -134,6 +136,8 @@ export interface WatchState {
   incidents: IncidentState[];
   decisions: DecisionRecord[];
   refused: RefusedRecord[];
+  /** Nonces of signed requests already accepted: a replay of one is refused. */
+  nonces: string[];
   events: AuditEvent[];
   /** Spend per watch day (day 1 = hours 0-23). */
   spend: Record<number, number>;
@@ -170,6 +174,7 @@ export function initialState(watchId: string, plan: Plan, release: Release, star
     incidents: [],
     decisions: [],
     refused: [],
+    nonces: [],
     events: [],
     spend: {},
     triggerHits: {},

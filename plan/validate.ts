@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { conditionError, type ProbeKind } from '../core/conditions';
+import { signaturesRequired, validPublicKey } from '../core/signatures';
 import { parseDuration, watchHours } from './duration';
 import { Plan, PlanSchema } from './schema';
 
@@ -380,10 +381,12 @@ export function referenceErrors(plan: Plan): PlanError[] {
       }
     }
   });
-  if (plan.signedApprovals) {
+  if (signaturesRequired(plan)) {
+    const why = plan.signedApprovals ? 'signedApprovals is on' : 'a prod profile signs approvals';
     for (const [id, p] of entriesOf(plan.people)) {
       guard(() => {
-        if (!p.publicKey) err(`people.${id}.publicKey`, 'signedApprovals is on: every person needs a public key');
+        if (!p.publicKey) err(`people.${id}.publicKey`, `${why}: every person needs a public key (make one with \`release-watch keygen\`, or set signedApprovals: false)`);
+        else if (!validPublicKey(p.publicKey)) err(`people.${id}.publicKey`, 'not a point on the Ed25519 curve');
       });
     }
   }

@@ -1,10 +1,17 @@
 // Re-records the histories the replay test checks new workflow code against (test/histories/*.json).
-// Run after a deliberate, patched() change:  npx tsx scripts/record-histories.ts
-// Recorded on the time-skipping server with stubbed probes: a watch with a failing check, an incident
-// acknowledged and resolved, a decided checkpoint and a forced continue-as-new; and the incident itself.
-import { writeFileSync } from 'node:fs';
+// Run after a deliberate, patched() change:  npx tsx scripts/record-histories.ts [--stubbed] [--demo]
+// --stubbed: on the time-skipping server with stubbed probes: a watch with a failing check, an incident
+//   acknowledged and resolved, a decided checkpoint and a forced continue-as-new; and the incident.
+// --demo: the full demo (real dev server, real activities, the simulator's fault timeline, signed
+//   decisions) with a continue-as-new every 20 watch hours: every run of the watch and every incident.
+// Without a flag, both.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { runDemo } from '../client/demo';
+import { startDevServer } from '../client/devserver';
 import { acknowledge, decide, resolveIncident, watchStatusOf } from '../client/watches';
 import { symphonyPlan } from '../test/helpers/plans';
 import { timeSkippingEnv } from '../test/helpers/servers';
@@ -14,6 +21,64 @@ const HOUR = 3_600_000;
 const OUT = join(__dirname, '..', 'test', 'histories');
 
 async function main() {
+  const args = process.argv.slice(2);
+  const all = !args.includes('--stubbed') && !args.includes('--demo');
+  Object.assign(ids, readIndex());
+  if (all || args.includes('--stubbed')) await recordStubbed();
+  if (all || args.includes('--demo')) await recordDemo();
+  writeFileSync(join(OUT, 'index.json'), JSON.stringify(ids, null, 2) + '\n');
+}
+
+function readIndex(): Record<string, string> {
+  try {
+    return JSON.parse(readFileSync(join(OUT, 'index.json'), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+async function recordDemo() {
+  const dir = mkdtempSync(join(tmpdir(), 'rw-record-'));
+  try {
+    const demo = await runDemo({ clock: '1s', exit: true, quiet: true, dataDir: dir, reportsDir: join(dir, 'reports'), continueAsNewAfterHours: 20 });
+    // The demo stopped its dev server; its SQLite file still holds every history.
+    const server = await startDevServer({ dbFile: join(dir, 'temporal.db'), ui: false });
+    try {
+      const connection = await Connection.connect({ address: server.address });
+      const client = new Client({ connection });
+      for (const f of readdirSync(OUT).filter((f) => f.startsWith('demo-'))) {
+        rmSync(join(OUT, f));
+        delete ids[f];
+      }
+      const runs = await runChain(client, demo.watchId);
+      for (const [i, runId] of runs.entries()) save(`demo-watch-run-${i + 1}.json`, demo.watchId, await client.workflow.getHandle(demo.watchId, runId).fetchHistory());
+      for (const inc of demo.status.incidents) {
+        await client.workflow.getHandle(inc.id).result();
+        save(`demo-${inc.id.replace(/.*\//, '')}.json`, inc.id, await client.workflow.getHandle(inc.id).fetchHistory());
+      }
+      await connection.close();
+      console.log(`recorded the demo watch ${demo.watchId}: ${runs.length} runs, ${demo.status.incidents.length} incidents, phase ${demo.status.phase}`);
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every run of a workflow, first to last, walking back through continue-as-new. */
+async function runChain(client: Client, id: string): Promise<string[]> {
+  const runs: string[] = [];
+  let runId: string | undefined = (await client.workflow.getHandle(id).describe()).runId;
+  while (runId && runs.length < 50) {
+    runs.unshift(runId);
+    const h = await client.workflow.getHandle(id, runId).fetchHistory();
+    runId = h.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+  }
+  return runs;
+}
+
+async function recordStubbed() {
   const env = await timeSkippingEnv();
   const plan = symphonyPlan();
   try {
@@ -33,7 +98,6 @@ async function main() {
       // The first run, which ended in continue-as-new.
       const chain = await firstRun(env, id);
       if (chain) save('watch-first-run.json', id, await env.client.workflow.getHandle(id, chain).fetchHistory());
-      writeFileSync(join(OUT, 'index.json'), JSON.stringify(ids, null, 2) + '\n');
       console.log(`recorded ${id} (generation ${status.generation}) and ${incidentId}`);
     });
   } finally {

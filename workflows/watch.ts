@@ -19,6 +19,7 @@ import {
 import type * as activities from '../activities';
 import { applyDecision, decisionError, DecisionEffect, openCheckpoint, deadlineMs } from '../core/checkpoints';
 import { Ack, ackError, findIncident, incidentSummary, Resolve, resolveError } from '../core/incidents';
+import { type Signable, type SignedKind, signatureError } from '../core/signatures';
 import { Approve, approveError, automaticLevers, Emergency, emergencyError, findRequest, LeverRequest, leverPulled } from '../core/levers';
 import type { CheckRequest, CheckResult, Decide, Notification, WatchInput } from '../core/messages';
 import { escalationChain, onCallAt, personLabel } from '../core/rotation';
@@ -88,6 +89,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     // A state carried from an older run may lack what newer code keeps.
     state.findings ??= [];
     state.levers ??= [];
+    state.nonces ??= [];
   }
   const hourNow = () => (Date.now() - state.startedAt) / hourMs;
   const dueAt = (hour: number) => state.startedAt + hour * hourMs;
@@ -118,16 +120,11 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       decide(d, 'update');
       return state.checkpoints.find((c) => c.name === d.checkpoint)!;
     },
-    {
-      validator: (d: Decide) => {
-        const reason = decisionError(plan, state, d);
-        if (reason) throw ApplicationFailure.create({ message: reason, type: REFUSED, nonRetryable: true });
-      },
-    },
+    { validator: (d: Decide) => refuseWith(decisionError(plan, state, d) ?? signed('decide', d)) },
   );
 
   setHandler(decideSignal, (d: Decide) => {
-    const reason = decisionError(plan, state, d);
+    const reason = decisionError(plan, state, d) ?? signed('decide', d);
     if (reason) {
       refuse('signal', `decide ${JSON.stringify(d).slice(0, 300)}`, reason);
       return;
@@ -135,13 +132,23 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     decide(d, 'signal');
   });
 
-  const refuseWith = (reason: string | undefined) => {
+  function refuseWith(reason: string | undefined) {
     if (reason) throw ApplicationFailure.create({ message: reason, type: REFUSED, nonRetryable: true });
-  };
+  }
+
+  /** Checked after the request itself is found valid; the handler then spends the nonce. */
+  function signed(kind: SignedKind, request: Signable): string | undefined {
+    return signatureError(plan, state.nonces, state.watchId, kind, request);
+  }
+
+  function spendNonce(request: Signable) {
+    if (request.signature) state.nonces.push(request.signature.nonce);
+  }
 
   setHandler(
     ackUpdate,
     async (a: Ack) => {
+      spendNonce(a);
       const inc = findIncident(state, a.incident)!;
       inc.state = 'acknowledged';
       inc.holder = a.by;
@@ -151,12 +158,13 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       await getExternalWorkflowHandle(inc.id).signal(incidentAckSignal, a);
       return view(inc);
     },
-    { validator: (a: Ack) => refuseWith(ackError(plan, state, a)) },
+    { validator: (a: Ack) => refuseWith(ackError(plan, state, a) ?? signed('ack', a)) },
   );
 
   setHandler(
     resolveUpdate,
     async (r: Resolve) => {
+      spendNonce(r);
       const inc = findIncident(state, r.incident)!;
       inc.state = 'resolved';
       inc.holder = r.by;
@@ -168,21 +176,22 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       await getExternalWorkflowHandle(inc.id).signal(incidentResolveSignal, r);
       return view(inc);
     },
-    { validator: (r: Resolve) => refuseWith(resolveError(plan, state, r)) },
+    { validator: (r: Resolve) => refuseWith(resolveError(plan, state, r) ?? signed('resolve', r)) },
   );
 
   setHandler(
     emergencyUpdate,
     (e: Emergency) => {
-      const req = requestLever(e.lever as LeverId, e.by, e.reason, false);
-      return req;
+      spendNonce(e);
+      return requestLever(e.lever as LeverId, e.by, e.reason, false);
     },
-    { validator: (e: Emergency) => refuseWith(emergencyError(plan, state, e)) },
+    { validator: (e: Emergency) => refuseWith(emergencyError(plan, state, e) ?? signed('emergency', e)) },
   );
 
   setHandler(
     approveUpdate,
     (a: Approve) => {
+      spendNonce(a);
       const req = findRequest(state, a.request)!;
       req.approvedBy = a.by;
       req.expiresAt = undefined;
@@ -190,7 +199,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       startLever(req);
       return req;
     },
-    { validator: (a: Approve) => refuseWith(approveError(plan, state, a)) },
+    { validator: (a: Approve) => refuseWith(approveError(plan, state, a) ?? signed('approve', a)) },
   );
 
   setHandler(incidentChangedSignal, (c: IncidentChange) => {
@@ -228,10 +237,12 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   }
 
   function decide(d: Decide, via: 'update' | 'signal') {
+    spendNonce(d);
     const now = Date.now();
     const hour = hourNow();
     const effects = applyDecision(plan, state, d, now, hour);
-    state.decisions.push({ ...d, at: now, hour: round1(hour), via });
+    const { signature, ...decision } = d;
+    state.decisions.push({ ...decision, signed: signature !== undefined, at: now, hour: round1(hour), via });
     audit(state, now, hour, 'decision', `checkpoint ${d.checkpoint}: ${d.decision} by ${d.by}${d.note ? ` (${d.note})` : ''}`);
     sendNotification({
       key: `decision:${d.checkpoint}`,

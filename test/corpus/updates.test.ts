@@ -2,7 +2,11 @@
 // server, in order, stage by stage. Each is refused with its exact reason and changes nothing.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { join } from 'node:path';
+import { KEYRING_ENV, readKeyFile, signRequest } from '../../client/keys';
 import { acknowledge, approveLever, decide, emergency, Refused, resolveIncident, watchStatusOf } from '../../client/watches';
+import type { Signable, SignedKind } from '../../core/signatures';
+import type { Emergency } from '../../core/levers';
 import type { WatchStatus } from '../../core/status';
 import type { Plan } from '../../plan/schema';
 import { symphonyPlan } from '../helpers/plans';
@@ -105,7 +109,44 @@ async function snapshot() {
   };
 }
 
-function send(kind: Kind, input: unknown): Promise<unknown> {
+const KEYS = join(__dirname, '..', '..', 'plans', 'keys');
+const keyOf = (person: string) => readKeyFile(join(KEYS, `${person}.key`));
+/** Accepted signed requests of the setup, for the replay cases. */
+const accepted: Record<string, Signable> = {};
+
+interface Directives {
+  $unsigned?: boolean;
+  $signWith?: string;
+  $signFor?: string;
+  $signKind?: SignedKind;
+  $alter?: Record<string, unknown>;
+  $replay?: string;
+}
+
+/** The data file's signing directives carried out: what goes on the wire. */
+function signedInput(kind: Kind, input: unknown): unknown {
+  if (!input || typeof input !== 'object') return input;
+  const { $unsigned, $signWith, $signFor, $signKind, $alter, $replay, ...rest } = input as Directives & Record<string, unknown>;
+  let request = ($replay ? accepted[$replay] : rest) as Signable;
+  if (!$replay && ($signWith || $signFor || $signKind || $alter)) request = signRequest($signFor ?? id, $signKind ?? kind, request, keyOf($signWith ?? request.by));
+  if ($alter) request = { ...request, ...$alter };
+  if ($unsigned) return { ...request, $unsigned };
+  return request;
+}
+
+async function send(kind: Kind, input: unknown): Promise<unknown> {
+  const signed = signedInput(kind, input) as Record<string, unknown> | null;
+  // Without a keyring the client helpers send the request as it is: unsigned.
+  const keyring = process.env[KEYRING_ENV];
+  if (signed?.$unsigned) delete process.env[KEYRING_ENV];
+  try {
+    return await sendAsIs(kind, signed && typeof signed === 'object' ? (({ $unsigned: _, ...r }) => r)(signed) : signed);
+  } finally {
+    process.env[KEYRING_ENV] = keyring;
+  }
+}
+
+function sendAsIs(kind: Kind, input: unknown): Promise<unknown> {
   // The inputs are deliberately malformed: they go out as the data file has them.
   const anyInput = input as never;
   switch (kind) {
@@ -150,7 +191,8 @@ const setup: Record<Stage, () => Promise<void>> = {
       resolution: 'cache flushed',
     });
     await emergency(env.client, id, { lever: 'kill-switch', by: 'policy-steward', reason: 'suspected key leak' });
-    await emergency(env.client, id, { lever: 'restart-services', by: 'duty-engineer', reason: 'stale workers' });
+    accepted.restart = signRequest(id, 'emergency', { lever: 'restart-services', by: 'duty-engineer', reason: 'stale workers' }, keyOf('duty-engineer'));
+    await emergency(env.client, id, accepted.restart as Emergency);
     // A watch minute for the restart (a stubbed activity) to be done and the incidents' own reports
     // of the ack and the resolution to arrive, before the cases look at the watch.
     let i = 0;

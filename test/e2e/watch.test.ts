@@ -1,11 +1,12 @@
 // A watch on the real dev server, real activities, against the simulator.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { KEYRING_ENV } from '../../client/keys';
 import { listWatches } from '../../client/list';
 import { decide, Refused, startWatch } from '../../client/watches';
 import { demoPlan } from '../helpers/plans';
@@ -13,6 +14,7 @@ import { devServerEnv } from '../helpers/servers';
 import { realWorker, shortPlan, startWorld, waitForStatus, World } from '../helpers/world';
 
 const run = promisify(execFile);
+const KEYS = join(__dirname, '..', '..', 'plans', 'keys');
 let env: TestWorkflowEnvironment;
 let world: World;
 let worker: Worker;
@@ -53,16 +55,25 @@ test('start, idempotent re-start, all-green status, list by search attributes, d
   expect(listed.map((r) => r.workflowId)).toEqual([first.workflowId]);
   expect(listed[0]).toMatchObject({ health: 'healthy', openIncidents: 0 });
 
-  const cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default' };
+  // The CLI has no keyring here: it signs only with the key file it is given.
+  const { [KEYRING_ENV]: _keyring, ...withoutKeys } = process.env;
+  const cliEnv = { ...withoutKeys, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default' };
   const cli = join(__dirname, '..', '..', 'bin', 'release-watch');
-  const refused = await run(cli, ['decide', first.workflowId, '--checkpoint', '12h', '--decision', 'release', '--by', 'release-captain'], { env: cliEnv }).catch((e) => e);
+  const decideArgs = (decision: string, ...more: string[]) => ['decide', first.workflowId, '--checkpoint', '12h', '--decision', decision, '--by', 'release-captain', ...more];
+  const refused = await run(cli, decideArgs('release'), { env: cliEnv }).catch((e) => e);
   expect(refused.code).toBe(2);
   expect(refused.stderr).toMatch(/"release" is not allowed at checkpoint "12h"/);
-  const ok = await run(cli, ['decide', first.workflowId, '--checkpoint', '12h', '--decision', 'continue', '--by', 'release-captain', '--json'], { env: cliEnv });
+  const unsigned = await run(cli, decideArgs('continue'), { env: cliEnv }).catch((e) => e);
+  expect([unsigned.code, unsigned.stderr]).toEqual([2, 'refused: this plan requires signed approvals: sign as release-captain with --key (make one with `release-watch keygen`)\n']);
+  const othersKey = await run(cli, decideArgs('continue', '--key', join(KEYS, 'duty-engineer.key')), { env: cliEnv }).catch((e) => e);
+  expect(othersKey.code).toBe(2);
+  expect(othersKey.stderr).toMatch(/signature does not verify with release-captain's public key/);
+  const ok = await run(cli, decideArgs('continue', '--key', join(KEYS, 'release-captain.key'), '--json'), { env: cliEnv });
   expect(JSON.parse(ok.stdout)).toMatchObject({ name: '12h', state: 'decided', decision: 'continue', by: 'release-captain' });
 
   const status = JSON.parse((await run(cli, ['status', first.workflowId, '--json'], { env: cliEnv })).stdout);
   expect(status).toMatchObject({ watchId: first.workflowId, checkpoints: [{ name: '12h', state: 'decided', by: 'release-captain' }] });
+  expect(status.decisions).toMatchObject([{ checkpoint: '12h', by: 'release-captain', signed: true }]);
   const out = join(world.dir, 'on-demand');
   const files = JSON.parse((await run(cli, ['report', first.workflowId, '--out', out, '--json'], { env: cliEnv })).stdout);
   expect(files.path).toMatch(/hour-[\d.]+\.md$/);
@@ -73,7 +84,31 @@ test('start, idempotent re-start, all-green status, list by search attributes, d
   const late = await decide(env.client, first.workflowId, { checkpoint: '12h', decision: 'continue', by: 'release-captain' }).catch((e) => e);
   expect(late).toBeInstanceOf(Refused);
   expect(late.message).toMatch(/no running watch/);
+
+  // Signatures and nonces are in the history; no secret key is.
+  const history = payloadText(await env.client.workflow.getHandle(first.workflowId).fetchHistory());
+  expect(history.includes('"nonce"')).toBe(true);
+  for (const file of readdirSync(KEYS).filter((f) => f.endsWith('.key'))) {
+    const secret = readFileSync(join(KEYS, file), 'utf8').trim().split('\n').pop()!;
+    expect([file, history.includes(secret)]).toEqual([file, false]);
+  }
 });
+
+/** Every payload of a history, decoded: what the history holds in clear. */
+function payloadText(history: unknown): string {
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'data' && x instanceof Uint8Array) out.push(Buffer.from(x).toString('utf8'));
+        else walk(x);
+      }
+    }
+  };
+  walk(history);
+  return out.join('\n');
+}
 
 async function waitForList<T>(fetch: () => Promise<T[]>): Promise<T[]> {
   for (let i = 0; i < 100; i++) {

@@ -1,0 +1,89 @@
+// Signed approvals: a decision in someone's name carries that person's Ed25519 signature over the
+// watch ID, the kind of request, the request itself and a single-use nonce. Pure and deterministic,
+// so the workflow's synchronous validators verify it; signing happens in the client.
+import { ed25519 } from '@noble/curves/ed25519';
+import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/curves/utils';
+import type { Plan } from '../plan/schema';
+
+export const SIGNED_KINDS = ['decide', 'ack', 'resolve', 'emergency', 'approve'] as const;
+export type SignedKind = (typeof SIGNED_KINDS)[number];
+
+export interface Signature {
+  /** 16 random bytes in hex, used once per watch. */
+  nonce: string;
+  /** 64-byte Ed25519 signature in hex. */
+  sig: string;
+}
+
+export interface Signable {
+  by: string;
+  signature?: Signature;
+}
+
+const NONCE = /^[0-9a-f]{32}$/;
+const SIG = /^[0-9a-f]{128}$/;
+const VERSION = 'release-watch-approval-v1';
+
+/** Signatures are asked for when the plan says so, and by default for a prod profile. */
+export function signaturesRequired(plan: Pick<Plan, 'signedApprovals' | 'profile'>): boolean {
+  return plan.signedApprovals ?? plan.profile === 'prod';
+}
+
+/** The bytes a person signs: one line each for the format, the watch, the kind, the nonce and the request. */
+export function signedBytes(watchId: string, kind: SignedKind, request: Signable, nonce: string): Uint8Array {
+  const { signature: _ignored, ...body } = request;
+  return new TextEncoder().encode([VERSION, watchId, kind, nonce, canonicalJson(body)].join('\n'));
+}
+
+/** JSON with keys sorted and undefined fields left out, so the client and the workflow agree byte for byte. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function sign(watchId: string, kind: SignedKind, request: Signable, secretKey: Uint8Array, nonce: string): Signature {
+  return { nonce, sig: toHex(ed25519.sign(signedBytes(watchId, kind, request, nonce), secretKey)) };
+}
+
+export function publicKeyOf(secretKey: Uint8Array): string {
+  return toHex(ed25519.getPublicKey(secretKey));
+}
+
+/**
+ * Why this request's signature is not accepted, or undefined when it is (or none is required).
+ * Runs after the request itself was found valid, so `by` is a person on the roster.
+ */
+export function signatureError(plan: Plan, usedNonces: readonly string[], watchId: string, kind: SignedKind, request: Signable): string | undefined {
+  if (!signaturesRequired(plan)) return undefined;
+  const s = request.signature;
+  const person = plan.people[request.by];
+  if (!person?.publicKey) return `${request.by} has no public key in the plan, and this plan requires signed approvals`;
+  if (s === undefined || s === null) return `this plan requires signed approvals: sign as ${request.by} with --key (make one with \`release-watch keygen\`)`;
+  if (typeof s !== 'object') return 'signature must be an object with nonce and sig';
+  if (typeof s.nonce !== 'string' || !NONCE.test(s.nonce)) return 'signature nonce must be 16 bytes in hex';
+  if (typeof s.sig !== 'string' || !SIG.test(s.sig)) return 'signature must be 64 bytes in hex';
+  if (usedNonces.includes(s.nonce)) return `signature nonce ${s.nonce} was already used: a replayed request is refused`;
+  let ok = false;
+  try {
+    ok = ed25519.verify(fromHex(s.sig), signedBytes(watchId, kind, request, s.nonce), fromHex(person.publicKey));
+  } catch {
+    ok = false;
+  }
+  if (!ok) return `signature does not verify with ${request.by}'s public key (signed by someone else, for another watch, or altered)`;
+  return undefined;
+}
+
+export function validPublicKey(hex: string): boolean {
+  try {
+    ed25519.ExtendedPoint.fromHex(hex).assertValidity();
+    return true;
+  } catch {
+    return false;
+  }
+}
