@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { runDemo } from '../client/demo';
 import { startDevServer } from '../client/devserver';
+import { KEYRING_ENV } from '../client/keys';
 import { acknowledge, decide, resolveIncident, watchStatusOf } from '../client/watches';
 import { symphonyPlan } from '../test/helpers/plans';
 import { timeSkippingEnv } from '../test/helpers/servers';
@@ -79,6 +80,8 @@ async function runChain(client: Client, id: string): Promise<string[]> {
 }
 
 async function recordStubbed() {
+  // The Symphony plan signs every decision: the helpers sign with the committed demo keys.
+  process.env[KEYRING_ENV] ??= join(__dirname, '..', 'plans', 'keys');
   const env = await timeSkippingEnv();
   const plan = symphonyPlan();
   try {

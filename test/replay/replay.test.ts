@@ -3,19 +3,36 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { workflowBundle } from '../helpers/servers';
 
 const DIR = join(__dirname, '..', 'histories');
 const ids: Record<string, string> = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8'));
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json') && f !== 'index.json');
 
-test('there are recorded histories of the watch (both sides of a continue-as-new) and of an incident', () => {
+test('there are recorded histories of the watch (both sides of a continue-as-new) and of an incident, stubbed and from the demo', () => {
   expect(files).toEqual(expect.arrayContaining(['watch-first-run.json', 'watch-latest-run.json', 'incident.json']));
+  // The full demo: every run of its watch (a continue-as-new every 20 watch hours) and every incident.
+  expect(files.filter((f) => f.startsWith('demo-watch-run-')).length).toBeGreaterThanOrEqual(3);
+  expect(files.filter((f) => f.startsWith('demo-incident-')).length).toBeGreaterThanOrEqual(5);
+  for (const f of files) expect([f, typeof ids[f]]).toEqual([f, 'string']);
 });
 
 test.each(files)('%s replays without non-determinism', async (file) => {
   const history = historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));
   expect(history.events?.length).toBeGreaterThan(20);
   await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, ids[file]);
+});
+
+test('the guard catches a change to what a running watch does: a timer added before each activity, unpatched', async () => {
+  const changed = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: [require.resolve('./unpatched-change')],
+    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+  });
+  for (const file of ['watch-first-run.json', 'demo-watch-run-2.json', 'incident.json', 'demo-incident-5.json']) {
+    const history = historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));
+    await expect(Worker.runReplayHistory({ workflowBundle: changed }, history, ids[file])).rejects.toThrow(DeterminismViolationError);
+  }
 });
