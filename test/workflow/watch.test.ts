@@ -1,5 +1,7 @@
 // The watch workflow over 48 watch hours on the time-skipping test server, probes stubbed.
+import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { readKeyFile, signRequest } from '../../client/keys';
 import { Refused, decide, decideBySignal, watchStatusOf } from '../../client/watches';
 import { allSlots, initialSchedule } from '../../core/schedule';
 import type { Plan } from '../../plan/schema';
@@ -9,6 +11,7 @@ import { timeSkippingEnv, workflowBundle } from '../helpers/servers';
 import { stubbedWatch } from '../helpers/stubs';
 
 const HOUR = 3_600_000;
+const KEYS = join(__dirname, '..', '..', 'plans', 'keys');
 let env: TestWorkflowEnvironment;
 let plan: Plan;
 const withWatch: ReturnType<typeof stubbedWatch> = (opts, body) => stubbedWatch(env, plan)(opts, body);
@@ -83,11 +86,19 @@ test('refused decisions say why and change nothing; a refused signal is recorded
     expect(after.refused).toHaveLength(1);
     expect(after.refused[0]).toMatchObject({ via: 'signal', reason: expect.stringMatching(/"release" is not allowed/) });
 
+    // A signal signed with someone else's key is recorded as refused too, and changes nothing.
+    const forged = signRequest(id, 'decide', { checkpoint: '12h', decision: 'continue', by: 'release-captain' }, readKeyFile(join(KEYS, 'duty-engineer.key')));
+    await decideBySignal(env.client, id, forged);
+    const afterForged = await watchStatusOf(env.client, id);
+    expect(afterForged.checkpoints).toEqual(before.checkpoints);
+    expect(afterForged.refused[1]).toMatchObject({ via: 'signal', reason: expect.stringMatching(/^signature does not verify with release-captain's public key/) });
+
     // A valid signal is applied like the update.
     await decideBySignal(env.client, id, { checkpoint: '12h', decision: 'continue', by: 'duty-engineer' });
     const decided = await watchStatusOf(env.client, id);
     expect(decided.checkpoints[0]).toMatchObject({ state: 'decided', decision: 'continue', by: 'duty-engineer' });
-    expect(decided.decisions[0].via).toBe('signal');
+    expect(decided.decisions[0]).toMatchObject({ via: 'signal', signed: true });
+    expect(decided.decisions[0]).not.toHaveProperty('signature');
     const again = await decide(env.client, id, { checkpoint: '12h', decision: 'escalate', by: 'release-captain' }).catch((e: unknown) => e);
     expect((again as Error).message).toMatch(/already decided: continue by duty-engineer/);
   });
