@@ -45,7 +45,7 @@ export function validatePlanText(text: string, file?: string): ValidationResult 
   let input = parsed.value;
   if (isObject(input) && 'extends' in input) {
     if (!file) return { ok: false, errors: [{ path: 'extends', message: 'extends works only for a plan read from a file' }] };
-    const base = readBase(file, input.extends, [file]);
+    const base = readBase(file, input.extends, [resolve(file)]);
     if ('errors' in base) return { ok: false, errors: base.errors };
     const { extends: _ignored, ...rest } = input;
     input = mergePlans(base.value, rest);
