@@ -3,14 +3,28 @@ import { randomUUID } from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { Ack, Resolve } from '../core/incidents';
+import type { Ack, IncidentRecord, Resolve } from '../core/incidents';
 import type { Approve, Emergency, LeverRequest } from '../core/levers';
 import type { Decide, Release } from '../core/messages';
 import type { CheckpointState } from '../core/state';
 import type { WatchStatus } from '../core/status';
 import type { Plan } from '../plan/schema';
 import { signIfKeyed } from './keys';
-import { ackUpdate, approveUpdate, decideSignal, emergencyUpdate, decideUpdate, IncidentView, REFUSED, resolveUpdate, SA, statusQuery, TASK_QUEUE } from '../workflows/definitions';
+import {
+  ackUpdate,
+  approveUpdate,
+  decideSignal,
+  emergencyUpdate,
+  decideUpdate,
+  incidentAckUpdate,
+  incidentResolveUpdate,
+  IncidentView,
+  REFUSED,
+  resolveUpdate,
+  SA,
+  statusQuery,
+  TASK_QUEUE,
+} from '../workflows/definitions';
 import type { watchWorkflow } from '../workflows/watch';
 
 /** Refused by the watch (bad or unauthorised input): the CLI exits 2 with the reason. */
@@ -127,12 +141,38 @@ export function refusal(err: unknown, id?: string): unknown {
   return err;
 }
 
+/** Acknowledges through the watch; once the watch has ended, through the incident itself (it still pages). */
 export async function acknowledge(client: Client, id: string, a: Ack, updateId?: string): Promise<IncidentView> {
-  return update(client, id, ackUpdate, signIfKeyed(id, 'ack', a), updateId);
+  const signed = signIfKeyed(id, 'ack', a);
+  return update(client, id, ackUpdate, signed, updateId).catch((err: unknown) => afterWatch(err, client, id, incidentAckUpdate, signed, updateId));
 }
 
 export async function resolveIncident(client: Client, id: string, r: Resolve, updateId?: string): Promise<IncidentView> {
-  return update(client, id, resolveUpdate, signIfKeyed(id, 'resolve', r), updateId);
+  const signed = signIfKeyed(id, 'resolve', r);
+  return update(client, id, resolveUpdate, signed, updateId).catch((err: unknown) => afterWatch(err, client, id, incidentResolveUpdate, signed, updateId));
+}
+
+/** An answer for an incident of an ended watch goes to the incident workflow, which validates it the same way. */
+async function afterWatch<A extends Ack | Resolve>(
+  err: unknown,
+  client: Client,
+  id: string,
+  def: UpdateDefinition<IncidentRecord, [A]>,
+  answer: A,
+  updateId?: string,
+): Promise<IncidentView> {
+  if (!(err instanceof Refused) || !err.message.startsWith('no running watch')) throw err;
+  const ref = answer && typeof answer === 'object' ? String(answer.incident ?? '').trim() : '';
+  const seq = /^(?:incident-)?(\d+)$/.exec(ref)?.[1] ?? (ref.startsWith(`${id}/incident-`) ? ref.slice(id.length + '/incident-'.length) : undefined);
+  if (!seq) throw err;
+  const incidentId = `${id}/incident-${seq}`;
+  try {
+    const rec = await client.workflow.getHandle(incidentId).executeUpdate(def, { args: [answer], updateId: updateId ?? randomUUID() });
+    return { id: incidentId, seq: Number(seq), state: rec.state, holder: rec.holder };
+  } catch (e) {
+    if (e instanceof WorkflowNotFoundError) throw new Refused(`watch "${id}" has ended and incident ${seq} is not open (resolved, or never opened)`);
+    throw refusal(e, id);
+  }
 }
 
 export async function emergency(client: Client, id: string, e: Emergency, updateId?: string): Promise<LeverRequest> {

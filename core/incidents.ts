@@ -52,9 +52,13 @@ export interface IncidentInput {
   sinks: Plan['notify']['sinks'];
   reportsDir: string;
   investigate: string[];
+  /** Who may answer the incident directly once its watch has ended, and whether they must sign. */
+  roster?: Roster;
   /** Carried across continue-as-new of the incident. */
   state?: IncidentRecord;
 }
+
+export type Roster = Pick<Plan, 'people' | 'profile' | 'signedApprovals'>;
 
 export interface IncidentRecord {
   state: IncidentState['state'];
@@ -73,6 +77,8 @@ export interface IncidentRecord {
   followUp?: string;
   investigation: Array<{ check: string; outcome: string; reason: string; evidence: string }>;
   documentPath?: string;
+  /** Nonces of signed answers taken directly (after the watch ended). */
+  nonces?: string[];
 }
 
 export function findIncident(state: WatchState, ref: string): IncidentState | undefined {
@@ -89,6 +95,27 @@ function textError(field: string, v: unknown, required: boolean): string | undef
   if (typeof v !== 'string') return `${field} must be text`;
   if (required && !v.trim()) return `${field} is required`;
   if (v.length > TEXT_MAX) return `${field} is too long (${v.length} characters, at most ${TEXT_MAX})`;
+  return undefined;
+}
+
+/**
+ * Why an answer sent to the incident itself (its watch has ended) cannot be taken, or undefined.
+ * The same rules as through the watch, against the roster the incident was opened with.
+ */
+export function directAnswerError(input: IncidentInput, rec: IncidentRecord, kind: 'ack' | 'resolve', a: Ack | Resolve): string | undefined {
+  if (!a || typeof a !== 'object') return kind === 'ack' ? 'an acknowledgement needs incident and by' : 'a resolution needs incident, by, root cause and resolution';
+  const r = a as Resolve;
+  const bad =
+    textError('incident', a.incident, true) ??
+    textError('by', a.by, true) ??
+    (kind === 'resolve' ? (textError('root cause', r.rootCause, true) ?? textError('resolution', r.resolution, true) ?? textError('follow-up', r.followUp, false)) : undefined);
+  if (bad) return bad;
+  const ref = String(a.incident).trim();
+  if (ref !== input.id && ref !== String(input.seq) && ref !== `incident-${input.seq}`) return `this is incident ${input.seq}, not "${a.incident}"`;
+  if (rec.state === 'resolved') return `incident ${input.seq} is already resolved`;
+  if (!input.roster) return `incident ${input.seq} was opened without a roster: answer it through its watch`;
+  if (!Object.hasOwn(input.roster.people, a.by)) return `${a.by} is not on the plan's roster`;
+  if (kind === 'ack' && rec.state === 'acknowledged' && rec.holder === a.by) return `incident ${input.seq} is already acknowledged by ${a.by}`;
   return undefined;
 }
 

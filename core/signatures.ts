@@ -59,7 +59,7 @@ export function publicKeyOf(secretKey: Uint8Array): string {
  * Why this request's signature is not accepted, or undefined when it is (or none is required).
  * Runs after the request itself was found valid, so `by` is a person on the roster.
  */
-export function signatureError(plan: Plan, usedNonces: readonly string[], watchId: string, kind: SignedKind, request: Signable): string | undefined {
+export function signatureError(plan: Pick<Plan, 'people' | 'profile' | 'signedApprovals'>, usedNonces: readonly string[], watchId: string, kind: SignedKind, request: Signable): string | undefined {
   if (!signaturesRequired(plan)) return undefined;
   const s = request.signature;
   const person = plan.people[request.by];

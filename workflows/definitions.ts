@@ -24,6 +24,9 @@ export const incidentCheckSignal = defineSignal<[{ healthy: boolean; reason: str
 /** From an incident to its watch: what the watch mirrors in its status. */
 export const incidentChangedSignal = defineSignal<[IncidentChange]>('incidentChanged');
 export const incidentQuery = defineQuery<IncidentRecord>('incident');
+/** To an incident whose watch has ended: the same answers, validated and signed the same way. */
+export const incidentAckUpdate = defineUpdate<IncidentRecord, [Ack]>('acknowledgeIncident');
+export const incidentResolveUpdate = defineUpdate<IncidentRecord, [Resolve]>('resolveIncident');
 
 export interface IncidentChange {
   id: string;

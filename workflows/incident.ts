@@ -2,6 +2,7 @@
 // timers, takes acknowledgements and resolutions forwarded by its watch, and writes the document.
 import {
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -11,10 +12,20 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import { Ack, IncidentInput, IncidentRecord, incidentSummary, nextInChain, renderIncidentDoc, Resolve } from '../core/incidents';
+import { Ack, directAnswerError, IncidentInput, IncidentRecord, incidentSummary, nextInChain, renderIncidentDoc, Resolve } from '../core/incidents';
+import { signatureError } from '../core/signatures';
 import type { CheckRequest, Notification } from '../core/messages';
 import { Alarm } from './alarm';
-import { incidentAckSignal, incidentChangedSignal, incidentCheckSignal, incidentQuery, incidentResolveSignal } from './definitions';
+import {
+  incidentAckSignal,
+  incidentAckUpdate,
+  incidentChangedSignal,
+  incidentCheckSignal,
+  incidentQuery,
+  incidentResolveSignal,
+  incidentResolveUpdate,
+  REFUSED,
+} from './definitions';
 
 const { notify, writeIncidentDoc } = proxyActivities<typeof activities>({
   startToCloseTimeout: '1 minute',
@@ -45,7 +56,38 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
 
   setHandler(incidentQuery, () => rec);
 
-  setHandler(incidentAckSignal, (a: Ack) => {
+  setHandler(incidentAckSignal, (a: Ack) => acknowledge(a));
+  setHandler(incidentResolveSignal, (r: Resolve) => resolve(r));
+
+  // Answers sent here directly, once the watch that forwards them has ended.
+  const refuseWith = (reason: string | undefined) => {
+    if (reason) throw ApplicationFailure.create({ message: reason, type: REFUSED, nonRetryable: true });
+  };
+  const directError = (kind: 'ack' | 'resolve', a: Ack | Resolve) =>
+    directAnswerError(input, rec, kind, a) ?? signatureError(input.roster!, rec.nonces ?? [], input.watchId, kind, a);
+  const spendNonce = (a: Ack | Resolve) => {
+    if (a.signature) (rec.nonces ??= []).push(a.signature.nonce);
+  };
+  setHandler(
+    incidentAckUpdate,
+    (a: Ack) => {
+      spendNonce(a);
+      acknowledge(a);
+      return rec;
+    },
+    { validator: (a: Ack) => refuseWith(directError('ack', a)) },
+  );
+  setHandler(
+    incidentResolveUpdate,
+    (r: Resolve) => {
+      spendNonce(r);
+      resolve(r);
+      return rec;
+    },
+    { validator: (r: Resolve) => refuseWith(directError('resolve', r)) },
+  );
+
+  function acknowledge(a: Ack) {
     if (rec.state === 'resolved') return;
     rec.state = 'acknowledged';
     rec.ackedAt ??= Date.now();
@@ -55,9 +97,9 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     rec.deadlineKind = 'resolve';
     send(`ack:${rec.pages.length}`, 'info', `Incident ${input.seq} acknowledged by ${a.by}`, `Resolve it within the ${input.severity} resolution time.`, [a.by], 'acknowledge');
     changed();
-  });
+  }
 
-  setHandler(incidentResolveSignal, (r: Resolve) => {
+  function resolve(r: Resolve) {
     if (rec.state === 'resolved') return;
     rec.state = 'resolved';
     rec.resolvedAt = Date.now();
@@ -68,7 +110,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     rec.nextDeadlineAt = undefined;
     rec.deadlineKind = undefined;
     changed();
-  });
+  }
 
   setHandler(incidentCheckSignal, ({ healthy, reason }) => {
     if (rec.state === 'resolved') return;

@@ -456,6 +456,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
           reportsDir: plan.notify.reportsDir,
           investigate: spec.investigate,
           investigations,
+          roster: { people: plan.people, profile: plan.profile, signedApprovals: plan.signedApprovals },
         },
       ],
       // Incidents outlive a watch run: they survive continue-as-new and an ended watch until a person resolves them.

@@ -87,7 +87,7 @@ test('refused decisions say why and change nothing; a refused signal is recorded
     expect(after.refused[0]).toMatchObject({ via: 'signal', reason: expect.stringMatching(/"release" is not allowed/) });
 
     // A signal signed with someone else's key is recorded as refused too, and changes nothing.
-    const forged = signRequest(id, 'decide', { checkpoint: '12h', decision: 'continue', by: 'release-captain' }, readKeyFile(join(KEYS, 'duty-engineer.key')));
+    const forged = signRequest(id, 'decide', { checkpoint: '12h', decision: 'continue' as const, by: 'release-captain' }, readKeyFile(join(KEYS, 'duty-engineer.key')));
     await decideBySignal(env.client, id, forged);
     const afterForged = await watchStatusOf(env.client, id);
     expect(afterForged.checkpoints).toEqual(before.checkpoints);
