@@ -149,6 +149,8 @@ export interface WatchState {
   /** Emergency lever requests, asked for by people or pulled by the watch itself. */
   levers: LeverRequest[];
   logCursors: Record<string, LogCursor>;
+  /** Log pattern matches summed over every log check run (one entry per pattern the plan names). */
+  logPatterns: Record<string, number>;
   notifications: { sent: number; undelivered: Array<{ eventId: string; sink: string; error: string }> };
   /** Runs of this workflow (continue-as-new count + 1). */
   generation: number;
@@ -182,6 +184,7 @@ export function initialState(watchId: string, plan: Plan, release: Release, star
     findings: [],
     levers: [],
     logCursors: {},
+    logPatterns: {},
     notifications: { sent: 0, undelivered: [] },
     generation: 1,
   };
@@ -248,7 +251,11 @@ export function recordCheck(state: WatchState, plan: Plan, r: CheckResult): Chec
     const day = watchDay(r.hour);
     state.spend[day] = round2((state.spend[day] ?? 0) + r.cost);
   }
-  if (r.log) state.logCursors[r.checkId] = r.log.cursor;
+  if (r.log) {
+    state.logCursors[r.checkId] = r.log.cursor;
+    state.logPatterns ??= {};
+    for (const [pattern, n] of Object.entries(r.log.patterns)) if (n > 0) state.logPatterns[pattern] = (state.logPatterns[pattern] ?? 0) + n;
+  }
   for (const t of r.triggers) {
     const hits = (state.triggerHits[t] ??= {});
     hits[watchDay(r.hour)] = (hits[watchDay(r.hour)] ?? 0) + 1;

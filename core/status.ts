@@ -111,8 +111,10 @@ export interface WatchStatus {
   federation: Array<{ check: string; category: string; runs: number; status?: string; outcome?: string; hour?: number; reason?: string }>;
   /** Scheduled/immediate trigger hits per watch day (state.triggerHits). */
   triggerHits: Record<string, Record<string, number>>;
-  /** Log pattern counts summed over the log checks' runs, when the watch state keeps them (it does not yet). */
+  /** Log pattern matches summed over the log checks' runs (absent for a watch started before they were kept). */
   logPatterns?: Record<string, number>;
+  /** Where each log check stopped reading each file (bytes): lines before it are counted once. */
+  logOffsets: Record<string, Record<string, number>>;
   spend: Record<string, number>;
   budget?: { daily: number; currency: string };
   decisions: WatchState['decisions'];
@@ -212,6 +214,10 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
     federation: federationStatus(plan, state),
     triggerHits: Object.fromEntries(
       Object.entries(state.triggerHits).map(([t, days]) => [t, Object.fromEntries(Object.entries(days).map(([d, n]) => [`day ${d}`, n]))]),
+    ),
+    logPatterns: state.logPatterns,
+    logOffsets: Object.fromEntries(
+      Object.entries(state.logCursors).map(([check, c]) => [check, Object.fromEntries(Object.entries(c.files).map(([file, f]) => [file, f.offset]))]),
     ),
     spend: Object.fromEntries(Object.entries(state.spend).map(([d, v]) => [`day ${d}`, v])),
     budget: plan.budget,

@@ -94,6 +94,8 @@ function incident(seq: number, patch: Partial<IncidentState>): IncidentState {
 function finishedWatch(): { state: WatchState; status: WatchStatus } {
   const state = initialState('watch-1', plan, release, 'deploy-pipeline', T0);
   runWatch(state, 48);
+  state.logPatterns = { timeouts: 4, cloud_model: 2, security_violation: 1 };
+  state.logCursors['log-watch'] = { files: { 'logs/triggers.log': { offset: 2048 } } };
   state.incidents.push(
     // Medium: acknowledged after 0.3 h (SLA 1 h): met.
     incident(1, { check: 'fast-pulse', severity: 'medium', state: 'resolved', openedHour: 14, openedAt: T0 + 14.1 * HOUR, ackedHour: 14.4, resolvedHour: 16.2, holder: 'duty-engineer-2', reason: 'Response time under 30s (alert over 60s): [RESPONSE_TIME] = 72s' }),
@@ -217,7 +219,8 @@ describe('watch status for reports', () => {
     expect(status.incidents.map((i) => i.ackSla)).toEqual(['met', 'missed', 'missed']);
     expect(status.incidents.map((i) => i.durationHours)).toEqual([2.1, 2.4, 20.5]);
     expect(status.levers).toHaveLength(1);
-    expect(status.logPatterns).toBeUndefined();
+    expect(status.logPatterns).toEqual({ timeouts: 4, cloud_model: 2, security_violation: 1 });
+    expect(status.logOffsets).toEqual({ 'log-watch': { 'logs/triggers.log': 2048 } });
   });
 });
 
@@ -253,7 +256,14 @@ describe('final report', () => {
       ['48h', 'release', 'release-captain', 48.6],
     ]);
     expect(data.levers[0]).toMatchObject({ lever: 'restart-services', automatic: true, state: 'done', verify: 'orchestrator-status: ok' });
-    expect(data.logs).toMatchObject({ patternsRecorded: false, patterns: [] });
+    expect(data.logs).toMatchObject({
+      patternsRecorded: true,
+      patterns: [
+        { pattern: 'timeouts', count: 4 },
+        { pattern: 'cloud_model', count: 2 },
+        { pattern: 'security_violation', count: 1 },
+      ],
+    });
     expect(data.notifications.undelivered).toHaveLength(1);
   });
 
@@ -307,8 +317,12 @@ describe('final report', () => {
       ['orchestrator-status', 'ok'],
       ['federation-ping', 'ok'],
     ]);
-    expect(mdSection(md, 'Log patterns')).toContain('not kept in the watch state');
-    expect(mdTable(md, 'Log patterns', 1)).toContainEqual(['2', '`performance-trend`', '1']);
+    expect(mdTable(md, 'Log patterns')).toEqual([
+      ['`timeouts`', '4'],
+      ['`cloud_model`', '2'],
+      ['`security_violation`', '1'],
+    ]);
+    expect(mdTable(md, 'Log patterns', 2)).toContainEqual(['2', '`performance-trend`', '1']);
     expect(mdTable(md, 'Notifications')).toEqual([['`incident-2:trigger`', 'slack', 'HTTP 500 after 8 attempts']]);
   });
 

@@ -242,6 +242,22 @@ describe('recordCheck spend and trigger hits', () => {
     expect(s.logCursors['log-watch']).toEqual(cursor);
   });
 
+  it('sums the pattern matches of every log run, leaving out patterns that never matched', () => {
+    const s = fresh();
+    const log = (patterns: Record<string, number>) => ({
+      lines: 10,
+      counts: { normal: 0, warning: 0, alert: 0 },
+      patterns,
+      samples: { normal: [], warning: [], alert: [] },
+      rotated: [],
+      cursor: { files: {} },
+    });
+    recordCheck(s, base, result('log-watch', 0, 'ok', { log: log({ timeouts: 2, cloud_model: 0 }) }));
+    recordCheck(s, base, result('log-watch', 1, 'warn', { log: log({ timeouts: 1, cloud_model: 3 }) }));
+    recordCheck(s, base, result('log-watch', 2, 'ok', { log: log({ timeouts: 0, cloud_model: 0 }) }));
+    expect(s.logPatterns).toEqual({ timeouts: 3, cloud_model: 3 });
+  });
+
   it('numbers watch days from 1', () => {
     expect([0, 23, 23.9, 24, 47, 48, 72].map(watchDay)).toEqual([1, 1, 1, 2, 2, 3, 4]);
   });
