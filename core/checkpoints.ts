@@ -66,11 +66,15 @@ export function evaluateCriteria(plan: Plan, state: WatchState, cp: CheckpointSt
   return checkpointSpec(plan, cp).criteria.map((c) => evaluateCriterion(plan, state, c, cp.hour, note, from));
 }
 
+const NAME_MAX = 200;
+
 /** Why a decision cannot be taken now, or undefined when it can. Used by the update validator and the signal. */
 export function decisionError(plan: Plan, state: WatchState, d: Decide): string | undefined {
   if (!d || typeof d !== 'object') return 'a decision needs checkpoint, decision and by';
   for (const field of ['checkpoint', 'decision', 'by'] as const) {
     if (typeof d[field] !== 'string' || !d[field].trim()) return `${field} is required`;
+    // Names in a plan are short; a longer one is not a name, and is not echoed back whole.
+    if (d[field].length > NAME_MAX) return `${field} is too long (${d[field].length} characters, at most ${NAME_MAX})`;
   }
   if (d.note !== undefined && typeof d.note !== 'string') return 'note must be text';
   if ((d.note?.length ?? 0) > NOTE_MAX) return `note is too long (${d.note!.length} characters, at most ${NOTE_MAX})`;
