@@ -79,6 +79,8 @@ export interface IncidentRecord {
   documentPath?: string;
   /** Nonces of signed answers taken directly (after the watch ended). */
   nonces?: string[];
+  /** Acknowledgements of an incident already acknowledged (someone taking it over): each is its own notification. */
+  takeovers?: number;
 }
 
 export function findIncident(state: WatchState, ref: string): IncidentState | undefined {

@@ -15,7 +15,7 @@ import type * as activities from '../activities';
 import { Ack, directAnswerError, IncidentInput, IncidentRecord, incidentSummary, nextInChain, renderIncidentDoc, Resolve } from '../core/incidents';
 import { signatureError } from '../core/signatures';
 import type { CheckRequest, Notification } from '../core/messages';
-import { Alarm } from './alarm';
+import { Alarm, ClockGuard } from './alarm';
 import {
   incidentAckSignal,
   incidentAckUpdate,
@@ -89,13 +89,17 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
 
   function acknowledge(a: Ack) {
     if (rec.state === 'resolved') return;
+    // The first acknowledgement after a page is `ack:<pages>`; one of an incident already acknowledged
+    // (someone else taking it over before the next page) needs an id of its own, or every sink would
+    // drop it as a duplicate of the first.
+    const key = rec.state === 'acknowledged' ? `ack:${rec.pages.length}:takeover-${(rec.takeovers = (rec.takeovers ?? 0) + 1)}` : `ack:${rec.pages.length}`;
     rec.state = 'acknowledged';
     rec.ackedAt ??= Date.now();
     rec.ackedBy = a.by;
     rec.holder = a.by;
     rec.nextDeadlineAt = Date.now() + input.resolveMs;
     rec.deadlineKind = 'resolve';
-    send(`ack:${rec.pages.length}`, 'info', `Incident ${input.seq} acknowledged by ${a.by}`, `Resolve it within the ${input.severity} resolution time.`, [a.by], 'acknowledge');
+    send(key, 'info', `Incident ${input.seq} acknowledged by ${a.by}`, `Resolve it within the ${input.severity} resolution time.`, [a.by], 'acknowledge');
     changed();
   }
 
@@ -215,6 +219,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   }
 
   const alarm = new Alarm();
+  const clock = new ClockGuard();
   while (rec.state !== 'resolved') {
     // Taken before reporting: a signal handled while the report is in flight must wake the next wait.
     const seen = version;
@@ -227,7 +232,10 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     }
     const due = rec.nextDeadlineAt;
     alarm.arm(due, `${rec.deadlineKind} deadline: incident ${input.seq}, ${input.severity}`);
-    await condition(() => version !== seen || alarm.rang);
+    await condition(() => {
+      clock.observe();
+      return version !== seen || alarm.rang;
+    });
     if (version === seen && due !== undefined && rec.nextDeadlineAt === due) onDeadline(due);
   }
 

@@ -60,7 +60,7 @@ import {
   SA,
   statusQuery,
 } from './definitions';
-import { Alarm } from './alarm';
+import { Alarm, ClockGuard } from './alarm';
 import { incidentWorkflow } from './incident';
 
 const { notify, writeReport } = proxyActivities<typeof activities>({
@@ -68,6 +68,9 @@ const { notify, writeReport } = proxyActivities<typeof activities>({
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
 });
+
+/** How long a running probe may go without a heartbeat before its attempt is given up as lost. */
+const PROBE_HEARTBEAT_MS = 10_000;
 
 export interface WatchResult {
   watchId: string;
@@ -334,8 +337,13 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   async function runOneCheck(checkId: string, hour: number, tiers: string[]): Promise<CheckResult> {
     const check = plan.checks[checkId];
     const timeoutMs = check.probe.kind === 'log' ? 60_000 : parseDuration(check.probe.timeout);
+    // The probes heartbeat while they run: a probe lost with a crashed worker is retried after
+    // PROBE_HEARTBEAT_MS, not after its whole start-to-close timeout (up to 2.5 min, three times),
+    // while the next slot waits. Watches started before this change replay without it.
+    const heartbeat = patched('probe-heartbeat-timeout') ? { heartbeatTimeout: PROBE_HEARTBEAT_MS } : {};
     const { runCheck } = proxyActivities<typeof activities>({
       startToCloseTimeout: timeoutMs + 30_000,
+      ...heartbeat,
       retry: { initialInterval: '1s', maximumAttempts: 3 },
       summary: `${tiers.join('+')} check ${hourLabel(hour, state.schedule)}: ${checkId}`,
     });
@@ -659,6 +667,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   }
 
   const alarm = new Alarm();
+  const clock = new ClockGuard();
   while (!isEnded(state)) {
     const now = Date.now();
     escalateDueCheckpoints(now);
@@ -694,7 +703,10 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     setDetails(runsInFlight > 0 ? 'checks running' : `next: ${waitingFor}`);
     const seen = version;
     alarm.arm(wakeAt, `until ${waitingFor}`);
-    await condition(() => version !== seen || alarm.rang);
+    await condition(() => {
+      clock.observe();
+      return version !== seen || alarm.rang;
+    });
   }
 
   // Let the runs, notifications and handlers in flight finish before the watch closes.

@@ -1,0 +1,60 @@
+// A regression test for what the chaos suite found: after a worker crash, a query answered by a
+// worker that does not have the watch cached can run the watch on a stale clock (the TypeScript SDK
+// 1.24 applies the events after the last completed workflow task, here a slot's timer, with that
+// task's time, and keeps the result for the next task). Acting on it made the watch start other
+// commands than a replay does, and it stuck on a nondeterminism error. The watch now refuses a stale
+// clock (workflows/alarm.ts, ClockGuard): the query fails, the watch goes on, its history replays.
+import { Worker } from '@temporalio/worker';
+import { startWatch, watchStatusOf } from '../../client/watches';
+import { demoPlan } from '../helpers/plans';
+import { shortPlan } from '../helpers/world';
+import { ChaosWorld, until } from './harness';
+
+jest.setTimeout(180_000);
+
+const HOUR_MS = 5000;
+let w: ChaosWorld | undefined;
+
+beforeAll(async () => {
+  w = new ChaosWorld();
+  await w.start();
+}, 120_000);
+
+afterAll(async () => {
+  await w?.close();
+}, 60_000);
+
+test('a query served by a fresh worker after a crash does not wedge the watch (stale clock refused)', async () => {
+  const world = w!;
+  const plan = world.withSinks({ ...shortPlan(demoPlan(), 8, `${HOUR_MS}ms`), checkpoints: [] });
+  const release = { service: 'symphony', version: `v6.stale.${Date.now()}`, deployedAt: new Date().toISOString() };
+  const { workflowId } = await startWatch(world.client, { plan, release, startedBy: 'stale-clock-test', taskQueue: world.taskQueue });
+  const ranAt = async () => (await watchStatusOf(world.client, workflowId)).tiers.hourly.ranAt;
+
+  // The watch is cached on the worker and idle, its timer for slot 2 a few seconds away.
+  await until(async () => (await ranAt()).includes(1), 'hourly run 1', 60_000);
+  let query: Promise<string> | undefined;
+  await world.kill('random', undefined, () => {
+    // Sent while nothing is pending: it goes to the dead worker's sticky queue and reaches the fresh
+    // worker about 10 s later, after slot 2's timer fired (that task waits on the dead queue as well).
+    query = watchStatusOf(world.client, workflowId).then(
+      (s) => `answered (hour ${s.hour})`,
+      (err: Error) => `refused: ${err.message}`,
+    );
+  });
+  const answer = await query!;
+  console.log(`the query sent right after the crash: ${answer.slice(0, 300)}`);
+  expect(answer).toMatch(/^answered|stale workflow clock/);
+
+  // The watch goes on; a worker that replays its whole history (after another crash) agrees with it.
+  await until(async () => (await ranAt()).includes(4), 'hourly run 4', 60_000);
+  await world.kill('random');
+  await until(async () => (await ranAt()).includes(6), 'hourly run 6', 60_000);
+  const history = await world.client.workflow.getHandle(workflowId).fetchHistory();
+  const failed = (history.events ?? [])
+    .filter((e) => e.workflowTaskFailedEventAttributes)
+    .map((e) => e.workflowTaskFailedEventAttributes!.failure?.message);
+  expect(failed).toEqual([]);
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, workflowId);
+  await world.client.workflow.getHandle(workflowId).terminate('stale-clock test over');
+});
