@@ -43,7 +43,7 @@ test(`chaos (${cfg.long ? 'long' : 'bounded'}, seed ${cfg.seed}): nothing lost, 
   console.log(
     `chaos seed ${cfg.seed} (${cfg.long ? 'long' : 'bounded'} form; repeat with CHAOS_SEED=${cfg.seed}${cfg.long ? ' CHAOS_LONG=1' : ''}): ` +
       `${cfg.hours} watch hours of ${cfg.hourMs} ms, ${cfg.kills} kills at hours ${schedule.kills.map((k) => `${k.at}${k.target === 'random' ? '' : ` (${k.target})`}`).join(', ')}; ` +
-      `server restart at ${schedule.serverRestarts.join(', ')}; receiver down ${schedule.receiverDown.map((d) => `${d.from}-${d.to}`).join(', ')}; hung slot ${schedule.hangs.join(', ')}`,
+      `server restart at ${schedule.serverRestarts.join(', ')}; receiver down ${schedule.receiverDown.map((d) => `${d.from}-${d.to}`).join(', ')}; hung slot ${schedule.hangs.join(', ')}; fast pulse failing from hour ${schedule.failures.join(', ')}`,
   );
 
   const plan = w.withSinks(shortPlan(demoPlan(), cfg.hours, `${cfg.hourMs}ms`));
@@ -268,6 +268,39 @@ test(`chaos (${cfg.long ? 'long' : 'bounded'}, seed ${cfg.seed}): nothing lost, 
     }
   }
 
+  /**
+   * The fast pulse fails (the simulator's six-word-fail fault) from a planned hour until the watch has
+   * recorded a failed run of it, so an incident opens, pages, is acknowledged and resolved under the
+   * same chaos as everything else.
+   */
+  const failed: Array<{ at: number; seen: boolean }> = [];
+  async function failureLane() {
+    for (const h of schedule.failures) {
+      await atL(wall(h));
+      if (stop.signal.aborted) return;
+      const sim = w.world.sim;
+      sim.setFault('six-word-fail');
+      const at = Date.now();
+      note('fast pulse fails (six-word-fail)');
+      let seen = false;
+      try {
+        seen = await wait(
+          async () => {
+            const l = (await status()).checks['fast-pulse']?.last;
+            return l?.outcome === 'fail' && /Six-word/.test(l.reason);
+          },
+          'a failed fast-pulse run',
+          60_000,
+          200,
+        ).catch(() => false);
+      } finally {
+        sim.clearFault('six-word-fail');
+        failed.push({ at, seen });
+        note(`fast pulse healthy again (${seen ? 'its failure recorded' : 'no failure recorded'})`);
+      }
+    }
+  }
+
   /** A person's answer, retried through server restarts with one update id; a refusal ends it. */
   async function answer<T>(what: string, send: (updateId: string) => Promise<T>, signal: AbortSignal | undefined): Promise<T | Refused> {
     const updateId = `chaos-${what.replace(/\W+/g, '-')}-${cfg.seed}`;
@@ -352,6 +385,7 @@ test(`chaos (${cfg.long ? 'long' : 'bounded'}, seed ${cfg.seed}): nothing lost, 
     server: serverLane,
     receiver: receiverLane,
     hang: hangLane,
+    failure: failureLane,
     decisions: decisionLane,
     onCall: onCallLane,
   }).map(([name, lane]) =>
@@ -443,6 +477,8 @@ test(`chaos (${cfg.long ? 'long' : 'bounded'}, seed ${cfg.seed}): nothing lost, 
     expect(w.receiverOutages.map((o) => o.to - o.from >= cfg.hourMs)).toEqual(schedule.receiverDown.map(() => true));
     expect(failedDeliveries.length).toBe(schedule.receiverDown.length); // each outage made a delivery fail and retry
     expect(hangs.map((x) => x.hung > 0)).toEqual(schedule.hangs.map(() => true));
+    expect(failed.map((f) => f.seen)).toEqual(schedule.failures.map(() => true));
+    expect(ledger.incidents.opened).toBeGreaterThan(0);
     // Each hang held a tier run's probes; a fast-pulse run that failed on it has its incident.
     expect(ledger.incidents.hangCaught.filter((x) => /no incident/.test(x))).toEqual([]);
     expect(ledger.watchRuns).toBeGreaterThan(1); // continue-as-new happened
@@ -574,7 +610,10 @@ function summary(l: Ledger, wallS: number, log: string[], laneErrors: string[], 
       `${byKind(k).length}; late max ${tick(maxOf(byKind(k), (d) => d.lateMs))} (raw), ${tick(maxOf(byKind(k), (d) => d.effectiveMs))} when the watch could act; never fired ${byKind(k).filter((d) => d.fired === undefined).length}`,
     ]),
     ['tasks waiting for a worker > 1 s', `${l.recovery.stalls}, longest ${(l.recovery.maxStallMs / 1000).toFixed(1)} s`],
-    ['workflow tasks failed', `${l.taskFailures.length}${l.taskFailures.length ? `: ${l.taskFailures.join('; ')}` : ''}`],
+    [
+      'workflow tasks failed',
+      `${l.taskFailures.length}${l.taskFailures.length ? `: ${l.taskFailures.join('; ')}` : ''} (and ${l.unhandledCommands} completion(s) refused for new events, retried: routine)`,
+    ],
     ['wall time of the test', `${wallS.toFixed(0)} s`],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));

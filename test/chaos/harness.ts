@@ -87,6 +87,8 @@ export interface ChaosSchedule {
   receiverDown: Array<{ from: number; to: number }>;
   /** Hourly-only slots during which the simulator hangs every probe. */
   hangs: number[];
+  /** Watch hours at which the fast pulse starts failing (six-word-fail) until the watch has recorded it: an incident under chaos. */
+  failures: number[];
 }
 
 export function drawSchedule(cfg: ChaosConfig): ChaosSchedule {
@@ -128,7 +130,9 @@ export function drawSchedule(cfg: ChaosConfig): ChaosSchedule {
   for (let i = 0; i < probes; i++) add(between(3, last), 'probe-record', 150);
   while (kills.length < cfg.kills) add(between(3, last), 'random');
   kills.sort((a, b) => a.at - b.at);
-  return { kills: kills.slice(0, cfg.kills), serverRestarts, receiverDown, hangs };
+  const failures = [round2(between(8.5, 9.5))];
+  if (cfg.long) failures.push(round2(between(20.5, 21.5)));
+  return { kills: kills.slice(0, cfg.kills), serverRestarts, receiverDown, hangs, failures };
 }
 
 // ---- the world ----------------------------------------------------------------------------------

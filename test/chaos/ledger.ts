@@ -193,6 +193,8 @@ export interface Ledger {
   kills: Array<KillRecord & { hour: number; inFlight: string[] }>;
   /** Workflow tasks that failed (not timed out): a nondeterminism error, or code that threw. */
   taskFailures: string[];
+  /** Task completions the server refused because new events had arrived (retried with them). */
+  unhandledCommands: number;
   recovery: { maxStallMs: number; stalls: number };
 }
 
@@ -369,7 +371,8 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
         (a.input as CheckRequest).checkId === 'fast-pulse' &&
         a.scheduledAt <= win.to &&
         (a.closedAt ?? Infinity) >= win.from &&
-        pulseFailedAt.has((a.input as CheckRequest).hour),
+        pulseFailedAt.has((a.input as CheckRequest).hour) &&
+        (a.result === undefined || /timed out/.test(String(a.result.reason))),
     );
     // With its worker killed meanwhile, a hung probe is retried after the hang and may pass: no failure then.
     if (!hit.length)
@@ -522,7 +525,9 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
     }
     return { ...k, hour: Math.round(hourOf(k.at) * 100) / 100, inFlight: [...new Set(inFlight)] };
   });
-  const taskFailures = allRuns.flatMap((run) =>
+  // A task whose completion the server refused because new events had arrived meanwhile (UnhandledCommand)
+  // is retried with them: routine, counted apart. Any other failure is a nondeterminism error or code that threw.
+  const failures = allRuns.flatMap((run) =>
     run.events
       .filter((e) => e.kind === 'workflowTaskFailed')
       .map(
@@ -530,6 +535,8 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
           `${run.workflowId === watchId ? 'watch' : run.workflowId.slice(watchId.length + 1)} event ${e.id}: ${String(e.a.failure?.message ?? e.a.cause).slice(0, 200)}`,
       ),
   );
+  const taskFailures = failures.filter((f) => !/: UnhandledCommand$/.test(f));
+  const unhandledCommands = failures.length - taskFailures.length;
   const stalls = [...watchWaiting, ...[...incidentRuns.values()].flatMap(waitingForWorker)].map(([a, b]) => b - a).filter((d) => d > 1000);
 
   return {
@@ -550,6 +557,7 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
     deadlines,
     kills,
     taskFailures,
+    unhandledCommands,
     recovery: { maxStallMs: stalls.length ? Math.max(...stalls) : 0, stalls: stalls.length },
   };
 }

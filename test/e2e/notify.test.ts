@@ -141,6 +141,14 @@ beforeAll(async () => {
   // of backoff), so its watch starts first and is looked at last.
   await S.dead.rx.down('503');
   deadWatch = await start(S.dead, planFor(S.dead, 1));
+  // Its checks (hours 0 and 1) are over before any test sets a simulator fault, so the faults of
+  // the other scenarios never reach it, however slow the machine.
+  await waitForStatus(
+    env.client,
+    deadWatch,
+    (st) => st.checks['fast-pulse']?.last?.hour === 1 && st.checks['log-watch']?.last?.hour === 1,
+    'the dead-sink watch to finish its checks',
+  );
 });
 
 afterAll(async () => {
@@ -154,6 +162,9 @@ test('payload shapes and dedup keys: watch start, incident trigger / acknowledge
   const s = S.shapes;
   const { rx } = s;
   const plan = planFor(s, 12);
+  // ollama is down from the start, so the hour-0 pulse fails whatever the machine's speed: an incident
+  // that pages before the 12h checkpoint.
+  world.sim.setFault('service-offline', { service: 'ollama' });
   const id = await start(s, plan);
   const started = `${id}:start`;
 
@@ -185,43 +196,43 @@ test('payload shapes and dedup keys: watch start, incident trigger / acknowledge
   });
   expect(fileEvents(s).find((n) => n.eventId === started)).toEqual(hook.body);
 
-  // An incident: the simulator's ollama goes offline, the hourly pulse fails, the incident pages.
-  world.sim.setFault('service-offline', { service: 'ollama' });
-  const opened = await waitForStatus(env.client, id, (st) => st.incidents.length > 0, 'an incident');
-  const inc = opened.incidents[0];
-  expect(inc.id).toBe(`${id}/incident-1`);
+  // The incident of the failed pulse pages. Other checks that need ollama may open their own.
+  const opened = await waitForStatus(env.client, id, (st) => st.incidents.some((i) => i.check === 'fast-pulse'), 'the pulse incident');
+  const inc = opened.incidents.find((i) => i.check === 'fast-pulse')!;
+  const seq = Number(inc.id.slice(`${id}/incident-`.length));
+  expect(inc.id).toBe(`${id}/incident-${seq}`);
   const trigger = await rx.waitFor((r) => pdEvents(r, inc.id)[0], 'the PagerDuty trigger');
   expect(trigger.body).toEqual({
     routing_key: s.routingKey,
     event_action: 'trigger',
     dedup_key: inc.id,
     payload: {
-      summary: expect.stringMatching(/^incident 1 · critical · services down/),
+      summary: expect.stringMatching(new RegExp(`^incident ${seq} · critical · services down`)),
       source: id,
       severity: 'critical', // the plan's critical severity maps to PagerDuty's critical
       timestamp: expect.any(String),
       custom_details: {
         text: expect.stringContaining(inc.reason),
         event_id: `${inc.id}:page:1`,
-        command: `release-watch ack ${id} 1 --by <you>`,
+        command: `release-watch ack ${id} ${seq} --by <you>`,
       },
     },
   });
   const page = await rx.waitFor((r) => withEvent(r, PATHS.slack, `${inc.id}:page:1`)[0], 'the Slack page');
-  expect(bodyOf<{ text: string }>(page).text).toContain(`Answer with: \`release-watch ack ${id} 1 --by <you>\``);
+  expect(bodyOf<{ text: string }>(page).text).toContain(`Answer with: \`release-watch ack ${id} ${seq} --by <you>\``);
   expect(bodyOf<{ text: string }>(page).text).toContain('@duty-engineer');
   const hookPage = await rx.waitFor((r) => withEvent(r, PATHS.webhook, `${inc.id}:page:1`)[0], 'the webhook page');
   expect(hookPage.body).toMatchObject({ kind: 'incident-page', severity: 'critical', incident: { id: inc.id, action: 'trigger' } });
   world.sim.clearFault('service-offline');
 
-  await acknowledge(env.client, id, { incident: '1', by: 'duty-engineer' });
+  await acknowledge(env.client, id, { incident: String(seq), by: 'duty-engineer' });
   const ack = await rx.waitFor(
     (r) => pdEvents(r, inc.id).find((e) => bodyOf(e).event_action === 'acknowledge'),
     'the PagerDuty acknowledge',
   );
   expect(ack.body).toEqual({ routing_key: s.routingKey, event_action: 'acknowledge', dedup_key: inc.id });
   await resolveIncident(env.client, id, {
-    incident: '1',
+    incident: String(seq),
     by: 'duty-engineer',
     rootCause: 'ollama stopped',
     resolution: 'restarted ollama',
