@@ -3,6 +3,9 @@
 // the server (the time-skipping test server rejects such a completion), so the watch never cancels.
 import { sleep, workflowInfo } from '@temporalio/workflow';
 
+/** How long a running probe may go without a heartbeat before its attempt is given up as lost. */
+export const PROBE_HEARTBEAT_MS = 10_000;
+
 export class Alarm {
   private at: number | undefined;
   private token = 0;

@@ -6,6 +6,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -15,7 +16,7 @@ import type * as activities from '../activities';
 import { Ack, directAnswerError, IncidentInput, IncidentRecord, incidentSummary, nextInChain, renderIncidentDoc, Resolve } from '../core/incidents';
 import { signatureError } from '../core/signatures';
 import type { CheckRequest, Notification } from '../core/messages';
-import { Alarm, ClockGuard } from './alarm';
+import { Alarm, ClockGuard, PROBE_HEARTBEAT_MS } from './alarm';
 import {
   incidentAckSignal,
   incidentAckUpdate,
@@ -209,12 +210,26 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     setCurrentDetails(`${incidentSummary(input, rec.nextDeadlineAt, rec.deadlineKind)}\n\n${rec.state}, held by ${rec.holder}`);
   }
 
+  /** Runs the check's investigation probes and keeps their evidence for the incident document. */
+  async function investigate(requests: CheckRequest[], heartbeat: boolean) {
+    const { runCheck } = proxyActivities<typeof activities>({
+      startToCloseTimeout: '2 minutes',
+      ...(heartbeat ? { heartbeatTimeout: PROBE_HEARTBEAT_MS } : {}),
+      retry: { maximumAttempts: 2 },
+      summary: `investigate incident ${input.seq}`,
+    });
+    const results = await Promise.all(requests.map((req) => runCheck(req).catch((err: Error) => ({ checkId: req.checkId, outcome: 'fail', reason: err.message, evidence: '' }))));
+    rec.investigation = results.map((r) => ({ check: r.checkId, outcome: r.outcome, reason: r.reason, evidence: r.evidence.slice(0, 1500) }));
+  }
+
+  let investigating: Promise<void> = Promise.resolve();
   if (!input.state) {
     page(rec.step, rec.holder, input.immediate ? `immediate escalation: ${input.immediate}` : 'opened', input.openedAt);
     if (input.investigations.length) {
-      const { runCheck } = proxyActivities<typeof activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 2 }, summary: `investigate incident ${input.seq}` });
-      const results = await Promise.all(input.investigations.map((req) => runCheck(req).catch((err: Error) => ({ checkId: req.checkId, outcome: 'fail', reason: err.message, evidence: '' }))));
-      rec.investigation = results.map((r) => ({ check: r.checkId, outcome: r.outcome, reason: r.reason, evidence: r.evidence.slice(0, 1500) }));
+      // The acknowledgement deadline runs while the probes do: a hung probe, or one lost with its
+      // worker, must not hold back the next page. Incidents opened before this change replay as they ran.
+      if (patched('investigation-beside-deadlines')) investigating = investigate(input.investigations, true).finally(changed);
+      else await investigate(input.investigations, false);
     }
   }
 
@@ -226,6 +241,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     details();
     await report();
     if (info.continueAsNewSuggested) {
+      await investigating;
       await Promise.all(pending);
       await condition(allHandlersFinished);
       await continueAsNew<typeof incidentWorkflow>({ ...input, investigations: [], state: rec });
@@ -239,7 +255,8 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     if (version === seen && due !== undefined && rec.nextDeadlineAt === due) onDeadline(due);
   }
 
-  // Timers of a closed incident are gone with the loop; what is left is the write-up.
+  // Timers of a closed incident are gone with the loop; what is left is the write-up, with the evidence.
+  await investigating;
   const doc = renderIncidentDoc(input, rec);
   rec.documentPath = (await writeIncidentDoc({ watchId: input.watchId, seq: input.seq, reportsDir: input.reportsDir, markdown: doc }).catch(() => ({ path: undefined }))).path;
   send('resolve', 'info', `Incident ${input.seq} resolved by ${rec.resolvedBy}`, `Root cause: ${rec.rootCause}\nResolution: ${rec.resolution}`, [rec.holder], 'resolve');

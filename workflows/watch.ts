@@ -60,7 +60,7 @@ import {
   SA,
   statusQuery,
 } from './definitions';
-import { Alarm, ClockGuard } from './alarm';
+import { Alarm, ClockGuard, PROBE_HEARTBEAT_MS } from './alarm';
 import { incidentWorkflow } from './incident';
 
 const { notify, writeReport } = proxyActivities<typeof activities>({
@@ -68,9 +68,6 @@ const { notify, writeReport } = proxyActivities<typeof activities>({
   heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
 });
-
-/** How long a running probe may go without a heartbeat before its attempt is given up as lost. */
-const PROBE_HEARTBEAT_MS = 10_000;
 
 export interface WatchResult {
   watchId: string;

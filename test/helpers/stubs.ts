@@ -2,6 +2,7 @@
 // check and hour, notifications recorded.
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { startWatch, watchStatusOf } from '../../client/watches';
 import type { CheckRequest, CheckResult, Notification } from '../../core/messages';
@@ -16,12 +17,19 @@ export interface Stub {
   notifications: Notification[];
   documents: Array<{ seq: number; markdown: string }>;
   outcome: (checkId: string, hour: number) => Scripted;
+  /** Investigation probes (run by an incident) that hang without a heartbeat, as on a lost worker. */
+  hangInvestigations?: boolean;
+  hung: number;
 }
 
 export function stubActivities(stub: Stub) {
   return {
     async runCheck(req: CheckRequest): Promise<CheckResult> {
       stub.calls.push({ checkId: req.checkId, hour: req.hour });
+      if (stub.hangInvestigations && Context.current().info.workflowType === 'incidentWorkflow') {
+        stub.hung++;
+        await Context.current().cancelled; // until the server gives the attempt up, or the worker stops
+      }
       const scripted = stub.outcome(req.checkId, req.hour);
       const { outcome, severity, triggers } = typeof scripted === 'string' ? { outcome: scripted, severity: undefined, triggers: [] } : scripted;
       return {
@@ -58,10 +66,10 @@ export function stubActivities(stub: Stub) {
 
 export function stubbedWatch(env: TestWorkflowEnvironment, defaultPlan: Plan) {
   return async function withWatch(
-  opts: { outcome?: Stub['outcome']; continueAsNewAfterHours?: number; plan?: Plan },
+  opts: { outcome?: Stub['outcome']; continueAsNewAfterHours?: number; plan?: Plan; hangInvestigations?: boolean },
   body: (id: string, stub: Stub) => Promise<void>,
 ): Promise<Stub> {
-  const stub: Stub = { calls: [], levers: [], notifications: [], documents: [], outcome: opts.outcome ?? (() => 'ok') };
+  const stub: Stub = { calls: [], levers: [], notifications: [], documents: [], outcome: opts.outcome ?? (() => 'ok'), hangInvestigations: opts.hangInvestigations, hung: 0 };
   const taskQueue = `tq-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,

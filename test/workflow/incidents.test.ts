@@ -158,3 +158,28 @@ test('a recovered check marks its incident recovered, stops the paging, and tell
   });
   expect(stub.notifications.some((n) => n.kind === 'incident-recovered')).toBe(true);
 });
+
+test('a hung investigation probe does not hold back the escalation pages', async () => {
+  // A one-minute watch hour: the critical 15 min acknowledgement deadline is 15 s, shorter than a
+  // hung probe's attempts.
+  const fast: Plan = { ...plan, clock: { ...plan.clock, hour: '1m' } };
+  const ackMs = 15_000;
+  const stub = await withWatch({ plan: fast, outcome: failing('fast-pulse', 1, 'critical'), hangInvestigations: true }, async (id) => {
+    await env.sleep(1 * MIN + 8 * ackMs + 1_000);
+    const s = await watchStatusOf(env.client, id);
+    const rec = await incident(s.incidents[0].id);
+    expect(rec.pages.length).toBeGreaterThanOrEqual(8);
+    expect(rec.pages.slice(1).map((p, i) => p.at - rec.pages[i].at)).toEqual(Array(rec.pages.length - 1).fill(ackMs));
+    await resolveIncident(env.client, id, { incident: '1', by: 'duty-engineer', rootCause: 'x', resolution: 'y' });
+    await env.client.workflow.getHandle(s.incidents[0].id).result();
+  });
+  expect(stub.hung).toBeGreaterThan(0);
+  // Each page went out at its deadline, not after the probe gave up.
+  const pages = stub.notifications.filter((n) => n.kind === 'incident-page');
+  expect(pages.length).toBeGreaterThanOrEqual(8);
+  const first = Date.parse(pages[0].at);
+  expect(pages.slice(1, 8).map((n) => Math.round((Date.parse(n.at) - first) / 1000))).toEqual([15, 30, 45, 60, 75, 90, 105]);
+  // The write-up still waits for the investigation, and says it could not run.
+  expect(stub.documents[0].markdown).toMatch(/`services-detail`: fail/);
+});
+
