@@ -252,7 +252,12 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
       clock.observe();
       return version !== seen || alarm.rang;
     });
-    if (version === seen && due !== undefined && rec.nextDeadlineAt === due) onDeadline(due);
+    if (version === seen && due !== undefined && rec.nextDeadlineAt === due) {
+      onDeadline(due);
+      // Deadlines that also passed while no worker or server was up are paged now, in this task,
+      // not one timer round trip each. Incidents paged before this change replay as they ran.
+      while (input.ackMs > 0 && rec.state === 'open' && rec.nextDeadlineAt! <= Date.now() && patched('incident-overdue-pages-at-once')) onDeadline(rec.nextDeadlineAt!);
+    }
   }
 
   // Timers of a closed incident are gone with the loop; what is left is the write-up, with the evidence.

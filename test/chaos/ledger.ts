@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { forPagerDuty } from '../../activities/notify';
 import { deadlineMs } from '../../core/checkpoints';
-import type { IncidentRecord } from '../../core/incidents';
+import type { IncidentInput, IncidentRecord } from '../../core/incidents';
 import type { CheckRequest, Notification } from '../../core/messages';
 import { allSlots, checksOf, hourMs as hourMsOf, initialSchedule, tiersDueAt } from '../../core/schedule';
 import type { CheckpointState } from '../../core/state';
@@ -482,6 +482,36 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
     if (!rec) continue;
     const waiting = waitingForWorker(runs);
     const acts = activities(runs);
+    // Pages that never came. A run of pages ends when the incident leaves "open": a healthy check,
+    // an acknowledgement or a resolution reaches it (a relapse then starts a new run). Every
+    // acknowledgement deadline of the run that came due before that, while the incident could act on
+    // its timer (it started a workflow task after the deadline), must have paged.
+    const input = decode<IncidentInput>(runs[0]?.events[0]?.a.input?.payloads?.[0]);
+    const leftOpen = runs
+      .flatMap((r) => r.events)
+      .filter((e) =>
+        e.kind === 'workflowExecutionSignaled'
+          ? e.a.signalName === 'ack' || e.a.signalName === 'resolve' || (e.a.signalName === 'check' && decode<{ healthy: boolean }>(e.a.input?.payloads?.[0])?.healthy)
+          : e.kind === 'workflowExecutionUpdateAccepted',
+      )
+      .map((e) => e.t)
+      .sort((a, b) => a - b);
+    // Workflow tasks the incident completed, by the time each started: one that started after a
+    // deadline saw its timer.
+    const taskStarts = runs.flatMap((r) => {
+      const started = new Map(r.events.filter((e) => e.kind === 'workflowTaskStarted').map((e) => [e.id, e.t]));
+      return r.events.filter((e) => e.kind === 'workflowTaskCompleted').map((e) => started.get(num(e.a.startedEventId)) ?? Infinity);
+    });
+    if (input) {
+      for (const [p, page] of rec.pages.entries()) {
+        const next = rec.pages[p + 1];
+        const end = Math.min(leftOpen.find((t) => t > page.at) ?? Infinity, next && next.at !== page.at + input.ackMs ? next.at : Infinity);
+        if (next?.at === page.at + input.ackMs || !Number.isFinite(end)) continue;
+        const due = page.at + input.ackMs;
+        if (due < end && taskStarts.some((t) => t > due + 500 && t < end))
+          fire({ kind: 'incident page', what: `${id.slice(watchId.length + 1)} page due at hour ${hourOf(due).toFixed(2)}`, due, fired: undefined }, []);
+      }
+    }
     for (const [p, page] of rec.pages.entries()) {
       if (p === 0) continue; // the first page is the opening, not a deadline
       const sent = acts.find(

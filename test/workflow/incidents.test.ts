@@ -182,4 +182,3 @@ test('a hung investigation probe does not hold back the escalation pages', async
   // The write-up still waits for the investigation, and says it could not run.
   expect(stub.documents[0].markdown).toMatch(/`services-detail`: fail/);
 });
-
