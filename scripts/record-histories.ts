@@ -1,5 +1,5 @@
 // Re-records the histories the replay test checks new workflow code against (test/histories/*.json).
-// Run after a deliberate, patched() change:  npx tsx scripts/record-histories.ts [--stubbed] [--demo]
+// Run after a deliberate, patched() change:  npx tsx scripts/record-histories.ts [--stubbed] [--demo] [--overdue]
 // --stubbed: on the time-skipping server with stubbed probes: a watch with a failing check, an incident
 //   acknowledged and resolved, a decided checkpoint and a forced continue-as-new; and the incident.
 // --demo: the full demo (real dev server, real activities, the simulator's fault timeline, signed
@@ -15,7 +15,8 @@ import { startDevServer } from '../client/devserver';
 import { KEYRING_ENV } from '../client/keys';
 import { acknowledge, decide, resolveIncident, watchStatusOf } from '../client/watches';
 import { symphonyPlan } from '../test/helpers/plans';
-import { timeSkippingEnv } from '../test/helpers/servers';
+import { runOverdueScenario } from '../test/helpers/overdue';
+import { devServerEnv, timeSkippingEnv } from '../test/helpers/servers';
 import { stubbedWatch } from '../test/helpers/stubs';
 
 const HOUR = 3_600_000;
@@ -23,10 +24,11 @@ const OUT = join(__dirname, '..', 'test', 'histories');
 
 async function main() {
   const args = process.argv.slice(2);
-  const all = !args.includes('--stubbed') && !args.includes('--demo');
+  const all = !['--stubbed', '--demo', '--overdue'].some((a) => args.includes(a));
   Object.assign(ids, readIndex());
   if (all || args.includes('--stubbed')) await recordStubbed();
   if (all || args.includes('--demo')) await recordDemo();
+  if (all || args.includes('--overdue')) await recordOverdue();
   writeFileSync(join(OUT, 'index.json'), JSON.stringify(ids, null, 2) + '\n');
 }
 
@@ -64,6 +66,19 @@ async function recordDemo() {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** An incident whose deadlines passed while no worker was up, paged at once when one was back. */
+async function recordOverdue() {
+  const env = await devServerEnv();
+  try {
+    const run = await runOverdueScenario(env);
+    for (const id of [run.workflowId, run.incidentId]) await env.client.workflow.getHandle(id).terminate('recorded');
+    save('overdue-incident.json', run.incidentId, await env.client.workflow.getHandle(run.incidentId).fetchHistory());
+    console.log(`recorded ${run.incidentId}: ${run.after.pages.length} pages, ${run.after.pages.length - run.before.pages.length} after the outage`);
+  } finally {
+    await env.teardown();
   }
 }
 
@@ -105,6 +120,21 @@ async function recordStubbed() {
     });
   } finally {
     await env.teardown();
+  }
+  // A day with three slow pulses: the scheduled escalation at the daily report. On a server of its
+  // own (the time-skipping server's clock can stall after a long first watch).
+  const env2 = await timeSkippingEnv();
+  try {
+    const slow = (check: string, hour: number) => (check === 'fast-pulse' && [2, 5, 9].includes(hour) ? { outcome: 'ok' as const, triggers: ['performance-trend'] } : 'ok');
+    await stubbedWatch(env2, plan)({ outcome: slow }, async (id) => {
+      await env2.sleep(12.5 * HOUR);
+      await decide(env2.client, id, { checkpoint: '12h', decision: 'continue', by: 'release-captain' });
+      await env2.sleep(12 * HOUR);
+      save('watch-scheduled-escalation.json', id, await env2.client.workflow.getHandle(id).fetchHistory());
+      console.log(`recorded ${id} past its first daily report`);
+    });
+  } finally {
+    await env2.teardown();
   }
 }
 

@@ -158,3 +158,27 @@ test('continue-as-new carries the state and the pending deadlines', async () => 
     expect(new Set(s.tiers.deep.ranAt).size).toBe(s.tiers.deep.ranAt.length);
   });
 });
+
+test('scheduled escalations: a day with three slow pulses is escalated to the escalation contact at the daily report', async () => {
+  // The pulse is slow (the performance-trend condition holds) at hours 2, 5 and 9 of the first day.
+  const slow = new Set([2, 5, 9]);
+  const stub = await withWatch(
+    { outcome: (c, h) => (c === 'fast-pulse' && slow.has(h) ? { outcome: 'ok', triggers: ['performance-trend'] } : 'ok') },
+    async (id) => {
+      await env.sleep(12.5 * HOUR);
+      await decide(env.client, id, { checkpoint: '12h', decision: 'continue', by: 'release-captain' });
+      await env.sleep(12 * HOUR);
+      const s = await watchStatusOf(env.client, id);
+      expect(s.reports.map((r) => r.kind)).toContain('daily');
+    },
+  );
+  const escalations = stub.notifications.filter((n) => n.kind === 'scheduled-escalation');
+  expect(escalations).toHaveLength(1);
+  expect(escalations[0]).toMatchObject({
+    eventId: expect.stringMatching(/:scheduled:day-1$/),
+    severity: 'warning',
+    title: 'Day 1 escalations: Performance degradation trends',
+    to: ['release-captain'],
+  });
+  expect(escalations[0].text).toContain('fast-pulse: 3 run(s) with [RESPONSE_TIME] >= 30s');
+});
