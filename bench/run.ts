@@ -30,6 +30,7 @@ import { statusQuery } from '../workflows/definitions';
 import { echoUpdate, type BaselineInput } from './baseline-workflows';
 import { countBy, eventBytes, eventMs, eventName, fetchRuns, quantile, scheduleToStart, tasksCompleted, type HistoryEvent, type Run } from './history';
 import { makeKeys, signedDecision, signing, symphonyPlan, type Keys } from './plans';
+import { bundleOptions } from '../worker/bundle';
 import { startBenchWorker, type BenchWorker } from './worker';
 
 // ---- settings ---------------------------------------------------------------------------------
@@ -1135,8 +1136,8 @@ async function main(): Promise<void> {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const bundles: Record<'watch' | 'baseline', string> = { watch: join(dir, 'watch-bundle.js'), baseline: join(dir, 'baseline-bundle.js') };
   for (const [kind, path] of Object.entries(bundles)) {
-    const workflowsPath = kind === 'watch' ? require.resolve('../workflows') : require.resolve('./baseline-workflows');
-    writeFileSync(path, (await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') })).code);
+    const options = kind === 'watch' ? bundleOptions : { workflowsPath: require.resolve('./baseline-workflows') };
+    writeFileSync(path, (await bundleWorkflowCode({ ...options, logger: new DefaultLogger('WARN') })).code);
   }
 
   const server: DevServer = await startDevServer({ dbFile: join(dir, 'temporal.sqlite'), ui: false });

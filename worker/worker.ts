@@ -3,11 +3,12 @@ import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import * as activities from '../activities';
 import { temporalTarget } from '../client/connection';
 import { TASK_QUEUE } from '../workflows/definitions';
+import { preloadModules, workflowsPath } from './bundle';
 
 export type WorkerOverrides = Partial<Omit<WorkerOptions, 'connection'>>;
 
 export async function createWorker(connection: NativeConnection, namespace: string, overrides: WorkerOverrides = {}): Promise<Worker> {
-  const code = overrides.workflowBundle ? {} : { workflowsPath: require.resolve('../workflows') };
+  const code = overrides.workflowBundle ? {} : { workflowsPath, bundlerOptions: { preloadModules } };
   return Worker.create({
     connection,
     namespace,

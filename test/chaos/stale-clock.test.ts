@@ -8,6 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { startWatch, watchStatusOf } from '../../client/watches';
 import { demoPlan } from '../helpers/plans';
 import { shortPlan } from '../helpers/world';
+import { preloadModules, workflowsPath } from '../../worker/bundle';
 import { ChaosWorld, until } from './harness';
 
 jest.setTimeout(180_000);
@@ -55,6 +56,6 @@ test('a query served by a fresh worker after a crash does not wedge the watch (s
     .filter((e) => e.workflowTaskFailedEventAttributes)
     .map((e) => e.workflowTaskFailedEventAttributes!.failure?.message);
   expect(failed).toEqual([]);
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, workflowId);
+  await Worker.runReplayHistory({ workflowsPath, bundlerOptions: { preloadModules } }, history, workflowId);
   await world.client.workflow.getHandle(workflowId).terminate('stale-clock test over');
 });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleOptions } from '../../worker/bundle';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 
 const ROOT = join(__dirname, '..', '..');
@@ -15,7 +16,7 @@ export function toolPaths(): { temporal: string; testServer: string } {
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ ...bundleOptions, logger: quietLogger });
   return bundle;
 }
 

@@ -1,0 +1,24 @@
+// How the workflow code is bundled: the same for the worker, the tests, the bench and the replays.
+import type { BundleOptions } from '@temporalio/worker';
+
+export const workflowsPath = require.resolve('../workflows');
+
+/**
+ * Pure modules the workflows use, loaded once per worker and shared by every workflow it caches
+ * rather than evaluated again for each one (with the Ed25519 tables, which are per module). They keep
+ * no per-workflow state, call no workflow API and read no clock at load, so sharing them cannot leak
+ * one watch into another; `test/unit/bundle.test.ts` holds them to that.
+ */
+export const preloadModules = [
+  '../core/checkpoints',
+  '../core/incidents',
+  '../core/levers',
+  '../core/rotation',
+  '../core/schedule',
+  '../core/signatures',
+  '../core/state',
+  '../core/status',
+  '../plan/duration',
+].map((m) => require.resolve(m));
+
+export const bundleOptions: Pick<BundleOptions, 'workflowsPath' | 'preloadModules'> = { workflowsPath, preloadModules };
