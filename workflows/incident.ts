@@ -235,6 +235,9 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
 
   const alarm = new Alarm();
   const clock = new ClockGuard();
+  // Incidents opened before this change put a deadline off to the next task when anything else had
+  // changed in the task it rang in; they replay that way.
+  const deadlineDespiteChanges = patched('deadline-despite-other-changes');
   while (rec.state !== 'resolved') {
     // Taken before reporting: a signal handled while the report is in flight must wake the next wait.
     const seen = version;
@@ -252,7 +255,10 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
       clock.observe();
       return version !== seen || alarm.rang;
     });
-    if (version === seen && due !== undefined && rec.nextDeadlineAt === due) {
+    // The deadline rang and still stands: it pages even when something else changed in the same task
+    // (a page's delivery finishing); an acknowledgement, recovery or resolution moves or clears it.
+    const deadlineStands = due !== undefined && rec.nextDeadlineAt === due;
+    if (deadlineStands && (version === seen || (alarm.rang && deadlineDespiteChanges))) {
       onDeadline(due);
       // Deadlines that also passed while no worker or server was up are paged now, in this task,
       // not one timer round trip each. Incidents paged before this change replay as they ran.

@@ -277,8 +277,8 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     const { key, ...rest } = n;
     const notification: Notification = { ...rest, eventId: `${state.watchId}:${key}`, watchId: state.watchId, at: new Date().toISOString() };
     track(
-      notify({ notification, sinks: plan.notify.sinks })
-        .then((res) => {
+      notify({ notification, sinks: plan.notify.sinks }).then(
+        (res) => {
           if (res.delivered.length > 0) state.notifications.sent++;
           for (const f of res.failed) state.notifications.undelivered.push({ eventId: notification.eventId, sink: f.sink, error: f.error });
           // A sink whose URL or key is missing on the worker is reported once, not per notification.
@@ -287,10 +287,11 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
               state.notifications.undelivered.push({ eventId: 'unconfigured', sink, error: 'not configured on the worker (its environment variable is unset)' });
             }
           }
-        })
-        .catch((err: unknown) => {
+        },
+        (err: unknown) => {
           state.notifications.undelivered.push({ eventId: notification.eventId, sink: 'all', error: String((err as Error)?.message ?? err) });
-        }),
+        },
+      ),
     );
   }
 
