@@ -261,11 +261,8 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     if (deadlineStands && (version === seen || (alarm.rang && deadlineDespiteChanges))) {
       onDeadline(due);
       // Deadlines that also passed while no worker or server was up are paged now, in this task,
-      // not one timer round trip each: at most once through the chain, as a task that pages every
-      // deadline of a days-long outage would not finish. Incidents paged before this change replay as they ran.
-      for (let n = 0; n < input.chain.length && input.ackMs > 0 && rec.state === 'open' && rec.nextDeadlineAt! <= Date.now() && patched('incident-overdue-pages-at-once'); n++) {
-        onDeadline(rec.nextDeadlineAt!);
-      }
+      // not one timer round trip each. Incidents paged before this change replay as they ran.
+      while (input.ackMs > 0 && rec.state === 'open' && rec.nextDeadlineAt! <= Date.now() && patched('incident-overdue-pages-at-once')) onDeadline(rec.nextDeadlineAt!);
     }
   }
 
