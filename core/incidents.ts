@@ -81,6 +81,27 @@ export interface IncidentRecord {
   nonces?: string[];
   /** Acknowledgements of an incident already acknowledged (someone taking it over): each is its own notification. */
   takeovers?: number;
+  /** Deadlines that passed while nothing could page, beyond the one pass through the chain made on return. */
+  skipped?: Skipped[];
+}
+
+/** A run of acknowledgement deadlines not paged one by one: `count` of them from `from`, every ackMs. */
+export interface Skipped {
+  from: number;
+  count: number;
+  /** When the incident found them (workflow time). */
+  at: number;
+}
+
+/**
+ * The overdue deadlines at `now` from `due` on, every `ackMs`: how many there are, and the first one
+ * still ahead. An incident back from a long outage pages one pass through its chain and skips the
+ * rest on the same grid, so the SLA spacing of the pages after it is kept.
+ */
+export function overdueDeadlines(due: number, now: number, ackMs: number): { count: number; next: number } {
+  if (due > now) return { count: 0, next: due };
+  const count = ackMs > 0 ? Math.floor((now - due) / ackMs) + 1 : 1;
+  return { count, next: ackMs > 0 ? due + count * ackMs : now + 1 };
 }
 
 export function findIncident(state: WatchState, ref: string): IncidentState | undefined {
@@ -195,6 +216,7 @@ export function renderIncidentDoc(input: IncidentInput, rec: IncidentRecord): st
     '### Timeline',
     `- ${utc(input.openedAt)}: opened (${input.id})`,
     ...rec.pages.map((p) => `- ${utc(p.at)}: paged ${p.to} (${p.why})`),
+    ...(rec.skipped ?? []).map((k) => `- ${utc(k.at)}: ${k.count} more acknowledgement deadline(s) from ${utc(k.from)} passed while release-watch was down; the whole chain had been paged, so they were not paged one by one`),
     ...(rec.ackedAt ? [`- ${utc(rec.ackedAt)}: acknowledged by ${rec.ackedBy}`] : []),
     ...(rec.recoveredAt ? [`- ${utc(rec.recoveredAt)}: check recovered`] : []),
     ...(rec.resolvedAt ? [`- ${utc(rec.resolvedAt)}: resolved by ${rec.resolvedBy}`] : []),

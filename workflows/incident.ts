@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import { Ack, directAnswerError, IncidentInput, IncidentRecord, incidentSummary, nextInChain, renderIncidentDoc, Resolve } from '../core/incidents';
+import { Ack, directAnswerError, IncidentInput, IncidentRecord, incidentSummary, nextInChain, overdueDeadlines, renderIncidentDoc, Resolve } from '../core/incidents';
 import { signatureError } from '../core/signatures';
 import type { CheckRequest, Notification } from '../core/messages';
 import { Alarm, ClockGuard, PROBE_HEARTBEAT_MS } from './alarm';
@@ -233,11 +233,31 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     }
   }
 
+  /**
+   * Pages every deadline that has passed, in this task: the one the alarm rang for, and those that
+   * passed while no worker or server was up. One pass through the chain at most; deadlines beyond it
+   * are skipped on the same grid (recorded on the incident), so an incident abandoned for days pages
+   * its chain once on return, not thousands of times.
+   */
+  function pageOverdue() {
+    for (let paged = 0; rec.nextDeadlineAt !== undefined && rec.nextDeadlineAt <= Date.now(); paged++) {
+      if (paged >= Math.max(1, input.chain.length)) {
+        const { count, next } = overdueDeadlines(rec.nextDeadlineAt, Date.now(), input.ackMs);
+        (rec.skipped ??= []).push({ from: rec.nextDeadlineAt, count, at: Date.now() });
+        rec.nextDeadlineAt = next;
+        break;
+      }
+      onDeadline(rec.nextDeadlineAt);
+    }
+  }
+
   const alarm = new Alarm();
   const clock = new ClockGuard();
-  // Incidents opened before this change put a deadline off to the next task when anything else had
-  // changed in the task it rang in; they replay that way.
+  // Incidents opened before these changes replay as they ran: a deadline put off to the next task
+  // when anything else had changed in the task it rang in, and overdue deadlines paged only when
+  // their timer rang, never when another event woke the incident after them.
   const deadlineDespiteChanges = patched('deadline-despite-other-changes');
+  const overdueOnAnyTask = patched('overdue-on-any-task');
   while (rec.state !== 'resolved') {
     // Taken before reporting: a signal handled while the report is in flight must wake the next wait.
     const seen = version;
@@ -250,18 +270,26 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
       await continueAsNew<typeof incidentWorkflow>({ ...input, investigations: [], state: rec });
     }
     const due = rec.nextDeadlineAt;
+    if (overdueOnAnyTask && due !== undefined && due <= Date.now()) {
+      pageOverdue();
+      continue;
+    }
     alarm.arm(due, `${rec.deadlineKind} deadline: incident ${input.seq}, ${input.severity}`);
     await condition(() => {
       clock.observe();
-      return version !== seen || alarm.rang;
+      return version !== seen || alarm.rang || (overdueOnAnyTask && due !== undefined && due <= Date.now());
     });
+    if (overdueOnAnyTask) {
+      pageOverdue();
+      continue;
+    }
     // The deadline rang and still stands: it pages even when something else changed in the same task
     // (a page's delivery finishing); an acknowledgement, recovery or resolution moves or clears it.
     const deadlineStands = due !== undefined && rec.nextDeadlineAt === due;
     if (deadlineStands && (version === seen || (alarm.rang && deadlineDespiteChanges))) {
       onDeadline(due);
       // Deadlines that also passed while no worker or server was up are paged now, in this task,
-      // not one timer round trip each. Incidents paged before this change replay as they ran.
+      // not one timer round trip each.
       while (input.ackMs > 0 && rec.state === 'open' && rec.nextDeadlineAt! <= Date.now() && patched('incident-overdue-pages-at-once')) onDeadline(rec.nextDeadlineAt!);
     }
   }

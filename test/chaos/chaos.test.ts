@@ -14,7 +14,7 @@ import { continueAsNewSignal } from '../../workflows/definitions';
 import { demoPlan, PLANS } from '../helpers/plans';
 import { shortPlan } from '../helpers/world';
 import { at, chaosConfig, ChaosWorld, drawSchedule, KillTarget, Over, PATHS, PlannedKill, until } from './harness';
-import { buildLedger, DeadlineFire, Ledger } from './ledger';
+import { buildLedger, checkResults, DeadlineFire, fetchRuns, Ledger } from './ledger';
 
 const cfg = chaosConfig();
 const schedule = drawSchedule(cfg);
@@ -80,6 +80,8 @@ test(`chaos (${cfg.long ? 'long' : 'bounded'}, seed ${cfg.seed}): nothing lost, 
     until(probe, what, timeoutMs, everyMs, stopKills.signal);
   const atK = (wallMs: number) => at(wallMs, stopKills.signal);
 
+  // The failure lane holds its fault at most this many watch hours for a failed run to reach history.
+  const FAILURE_WATCH_HOURS = 30;
   // An aimed kill waits for its moment at most this long (wall time: a late watch is still aimed at).
   const AIM_MS = 12_000;
   const aim = (k: PlannedKill) => async (): Promise<string | undefined> => {
@@ -269,9 +271,11 @@ test(`chaos (${cfg.long ? 'long' : 'bounded'}, seed ${cfg.seed}): nothing lost, 
   }
 
   /**
-   * The fast pulse fails (the simulator's six-word-fail fault) from a planned hour until the watch has
-   * recorded a failed run of it, so an incident opens, pages, is acknowledged and resolved under the
-   * same chaos as everything else.
+   * The fast pulse fails (the simulator's six-word-fail fault) from a planned hour until a failed run
+   * of it is in the watch's history, so an incident opens, pages, is acknowledged and resolved under
+   * the same chaos as everything else. The history is read from the server: a status query needs a
+   * live worker, and the kills can keep it away for several watch hours. Each kill that takes a
+   * workflow task with it costs the task's 10 s timeout, so the bound is in watch hours, not seconds.
    */
   const failed: Array<{ at: number; seen: boolean }> = [];
   async function failureLane() {
@@ -285,13 +289,13 @@ test(`chaos (${cfg.long ? 'long' : 'bounded'}, seed ${cfg.seed}): nothing lost, 
       let seen = false;
       try {
         seen = await wait(
-          async () => {
-            const l = (await status()).checks['fast-pulse']?.last;
-            return l?.outcome === 'fail' && /Six-word/.test(l.reason);
-          },
-          'a failed fast-pulse run',
-          60_000,
-          200,
+          async () =>
+            checkResults(await fetchRuns(client, workflowId), 'fast-pulse').some(
+              (r) => r.scheduledAt >= at && r.outcome === 'fail' && /Six-word/.test(r.reason),
+            ),
+          'a failed fast-pulse run in the watch history',
+          FAILURE_WATCH_HOURS * cfg.hourMs,
+          500,
         ).catch(() => false);
       } finally {
         sim.clearFault('six-word-fail');

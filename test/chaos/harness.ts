@@ -345,38 +345,7 @@ export class ChaosWorld {
 
 // ---- waiting without sleeping as synchronisation ----------------------------------------------
 
-/** A wait given up because its `signal` aborted (the chaos run is over). */
-export class Over extends Error {
-  constructor() {
-    super('the chaos run is over');
-  }
-}
-
-/** Polls `probe` until it returns a value (not undefined/false); errors count as "not yet" (the server may be restarting). */
-export async function until<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs: number,
-  everyMs = 100,
-  signal?: AbortSignal,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    if (signal?.aborted) throw new Over();
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
-      );
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { Over, until } from '../helpers/poll';
 
 /** Resolves at a wall time, or at once when `signal` aborts: the chaos schedule's clock (faults are injected on it, nothing waits on it for state). */
 export function at(wallMs: number, signal?: AbortSignal): Promise<void> {

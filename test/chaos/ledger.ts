@@ -72,6 +72,13 @@ interface ActivityRun {
   result?: any;
 }
 
+/** Every check result a watch's history holds for one check, with when its activity closed. */
+export function checkResults(runs: RunHistory[], checkId: string): Array<{ scheduledAt: number; closedAt: number; outcome: string; reason: string }> {
+  return activities(runs)
+    .filter((a) => a.type === 'runCheck' && a.input?.checkId === checkId && a.result)
+    .map((a) => ({ scheduledAt: a.scheduledAt, closedAt: a.closedAt!, outcome: String(a.result.outcome), reason: String(a.result.reason ?? '') }));
+}
+
 function activities(runs: RunHistory[]): ActivityRun[] {
   const out: ActivityRun[] = [];
   for (const run of runs) {
@@ -503,12 +510,17 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
       return r.events.filter((e) => e.kind === 'workflowTaskCompleted').map((e) => started.get(num(e.a.startedEventId)) ?? Infinity);
     });
     if (input) {
+      // Deadlines the incident skipped on its return from an outage, after paging the whole chain.
+      const skipped = (rec.skipped ?? []).map((k) => [k.from, k.from + (k.count - 1) * input.ackMs] as Interval);
       for (const [p, page] of rec.pages.entries()) {
         const next = rec.pages[p + 1];
         const end = Math.min(leftOpen.find((t) => t > page.at) ?? Infinity, next && next.at !== page.at + input.ackMs ? next.at : Infinity);
         if (next?.at === page.at + input.ackMs || !Number.isFinite(end)) continue;
         const due = page.at + input.ackMs;
-        if (due < end && taskStarts.some((t) => t > due + 500 && t < end))
+        if (skipped.some(([from, to]) => due >= from && due <= to)) continue;
+        // Any workflow task that starts after a deadline pages it (incidents check the clock on every
+        // task), so one that started after it and before the answer is a page that never came.
+        if (due < end && taskStarts.some((t) => t > due && t < end))
           fire({ kind: 'incident page', what: `${id.slice(watchId.length + 1)} page due at hour ${hourOf(due).toFixed(2)}`, due, fired: undefined }, []);
       }
     }

@@ -11,6 +11,7 @@ import type { WatchStatus } from '../../core/status';
 import type { Plan, SinkSpec } from '../../plan/schema';
 import { demoPlan } from '../helpers/plans';
 import { Receiver, Recorded, startReceiver } from '../helpers/receiver';
+import { until } from '../helpers/poll';
 import { devServerEnv, workflowBundle } from '../helpers/servers';
 import { shortPlan, startWorld, waitForStatus, World } from '../helpers/world';
 import { startWorkerProcess, WorkerProcess, writeBundle } from '../helpers/worker-process';
@@ -298,7 +299,7 @@ test('a receiver that is down for a stretch: retried with backoff, delivered onc
   const started = `${id}:start`;
   const handle = env.client.workflow.getHandle(id);
   // The server's view of the notify activity: attempts failed on the refused connection and are retried with backoff.
-  const pending = await waitFor(async () => {
+  const pending = await until(async () => {
     const a = (await handle.describe()).raw.pendingActivities?.find((p) => p.activityType?.name === 'notify');
     return a && (a.attempt ?? 0) >= 3 ? a : undefined;
   }, 'two failed notify attempts (the third scheduled)');
@@ -396,13 +397,3 @@ test('a sink down past every attempt is recorded as undelivered, with the error,
   expect(line).toContain('webhook:RW_E2E_DEAD_WEBHOOK_URL');
   expect(line).toContain(`127.0.0.1:${s.rx.port} answered 503`);
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}

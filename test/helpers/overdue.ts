@@ -10,7 +10,8 @@ import type { Plan } from '../../plan/schema';
 import { incidentQuery } from '../../workflows/definitions';
 import { symphonyPlan } from './plans';
 import { workflowBundle } from './servers';
-import { Stub, stubActivities } from './stubs';
+import { until } from './poll';
+import { newStub, Stub, stubActivities } from './stubs';
 
 /** A 4 s watch hour: the critical 15 min acknowledgement deadline is 1 s. */
 export const OVERDUE_ACK_MS = 1_000;
@@ -20,36 +21,19 @@ export interface OverdueRun {
   incidentId: string;
   /** The incident as the first worker left it. */
   before: IncidentRecord;
-  /** The incident once the second worker has paged the three missed deadlines. */
+  /** The incident once the second worker has paged the missed deadlines (at most one pass through its chain). */
   after: IncidentRecord;
   stub: Stub;
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /**
  * The fast pulse fails from hour 1; once its incident has paged, the worker stops while the next
- * three deadlines pass, then a new worker takes over. Resolves with both views of the incident,
+ * `missed` deadlines pass, then a new worker takes over. Resolves with both views of the incident,
  * both workflows still running (the caller ends them).
  */
-export async function runOverdueScenario(env: TestWorkflowEnvironment): Promise<OverdueRun> {
+export async function runOverdueScenario(env: TestWorkflowEnvironment, missed = 3): Promise<OverdueRun> {
   const plan: Plan = { ...symphonyPlan(), clock: { hour: '4s', duration: '48h' } };
-  const stub: Stub = {
-    calls: [],
-    levers: [],
-    notifications: [],
-    documents: [],
-    outcome: (c, h) => (c === 'fast-pulse' && h >= 1 ? { outcome: 'fail', severity: 'critical' } : 'ok'),
-    hung: 0,
-  };
+  const stub = newStub((c, h) => (c === 'fast-pulse' && h >= 1 ? { outcome: 'fail', severity: 'critical' } : 'ok'));
   const taskQueue = `tq-${randomUUID()}`;
   const worker = async () => Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: stubActivities(stub) });
   const { workflowId } = await startWatch(env.client, {
@@ -69,13 +53,13 @@ export async function runOverdueScenario(env: TestWorkflowEnvironment): Promise<
       return rec.nextDeadlineAt !== undefined ? rec : undefined;
     }, 'its first page');
   });
-  // The outage itself: no worker while three deadlines pass.
-  const lastMissed = before!.nextDeadlineAt! + 2 * OVERDUE_ACK_MS;
-  await until(async () => (Date.now() > lastMissed + 200 ? true : undefined), 'three deadlines to pass');
+  // The outage itself: no worker while the deadlines pass.
+  const lastMissed = before!.nextDeadlineAt! + (missed - 1) * OVERDUE_ACK_MS;
+  await until(async () => (Date.now() > lastMissed + 200 ? true : undefined), `${missed} deadlines to pass`);
   await (await worker()).runUntil(async () => {
     after = await until(async () => {
       const r = await incident(incidentId);
-      return r.pages.length >= before!.pages.length + 3 ? r : undefined;
+      return r.pages.length >= before!.pages.length + Math.min(missed, 6) && r.nextDeadlineAt! > lastMissed ? r : undefined;
     }, 'the overdue pages');
   });
   return { workflowId, incidentId, before: before!, after: after!, stub };

@@ -22,6 +22,11 @@ export interface Stub {
   hung: number;
 }
 
+/** A stub with nothing recorded yet: every check passes unless `outcome` says otherwise. */
+export function newStub(outcome: Stub['outcome'] = () => 'ok', hangInvestigations?: boolean): Stub {
+  return { calls: [], levers: [], notifications: [], documents: [], outcome, hangInvestigations, hung: 0 };
+}
+
 export function stubActivities(stub: Stub) {
   return {
     async runCheck(req: CheckRequest): Promise<CheckResult> {
@@ -69,7 +74,7 @@ export function stubbedWatch(env: TestWorkflowEnvironment, defaultPlan: Plan) {
   opts: { outcome?: Stub['outcome']; continueAsNewAfterHours?: number; plan?: Plan; hangInvestigations?: boolean },
   body: (id: string, stub: Stub) => Promise<void>,
 ): Promise<Stub> {
-  const stub: Stub = { calls: [], levers: [], notifications: [], documents: [], outcome: opts.outcome ?? (() => 'ok'), hangInvestigations: opts.hangInvestigations, hung: 0 };
+  const stub = newStub(opts.outcome, opts.hangInvestigations);
   const taskQueue = `tq-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,

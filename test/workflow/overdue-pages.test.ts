@@ -27,3 +27,23 @@ test('deadlines that passed while no worker was up page at once when one is back
   expect(overdue).toHaveLength(3);
   expect(new Set(overdue.map((n) => n.at)).size).toBe(1);
 });
+
+test('an incident back from a long outage pages its chain once and skips the rest of the missed deadlines on the grid', async () => {
+  const run = await runOverdueScenario(env, 10);
+  for (const id of [run.workflowId, run.incidentId]) await env.client.workflow.getHandle(id).terminate('test over');
+  const { before, after } = run;
+  const first = before.nextDeadlineAt!;
+  // One pass through the chain (three people, and the rotation's `loops: 2` goes round them twice),
+  // one page per step, at the first six missed deadlines.
+  const overduePages = after.pages.slice(before.pages.length);
+  expect(overduePages.map((p) => p.at)).toEqual([0, 1, 2, 3, 4, 5].map((k) => first + k * OVERDUE_ACK_MS));
+  expect(new Set(overduePages.map((p) => p.to)).size).toBe(3);
+  // The rest are recorded as skipped, and the next deadline is the first one ahead on the same grid.
+  expect(after.skipped).toHaveLength(1);
+  const [skipped] = after.skipped!;
+  expect(skipped.from).toBe(first + 6 * OVERDUE_ACK_MS);
+  expect(skipped.count).toBeGreaterThanOrEqual(4);
+  expect(after.nextDeadlineAt).toBe(skipped.from + skipped.count * OVERDUE_ACK_MS);
+  expect(after.nextDeadlineAt!).toBeGreaterThan(skipped.at);
+  expect(skipped.at - after.nextDeadlineAt!).toBeGreaterThanOrEqual(-OVERDUE_ACK_MS);
+});
