@@ -607,7 +607,7 @@ function summary(l: Ledger, wallS: number, log: string[], laneErrors: string[], 
     ],
     [
       'incidents',
-      `${l.incidents.opened} opened, ${l.incidents.inStatus} in status; lost ${l.incidents.lost.length}, doubled ${l.incidents.doubled.length}, not closed ${l.incidents.notClosed.length}`,
+      `${l.incidents.opened} opened, ${l.incidents.inStatus} in status; lost ${l.incidents.lost.length}, doubled ${l.incidents.doubled.length}, not closed ${l.incidents.notClosed.length}; deadlines skipped after a whole-chain catch-up ${l.incidents.skippedDeadlines}`,
     ],
     ...(['tier slot', 'checkpoint open', 'checkpoint escalation', 'incident page'] as const).map((k) => [
       `deadlines: ${k}`,

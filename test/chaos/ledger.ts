@@ -195,7 +195,7 @@ export interface Ledger {
     statusUndelivered: WatchStatus['notifications']['undelivered'];
     unknown: string[];
   };
-  incidents: { opened: number; inStatus: number; lost: string[]; notClosed: string[]; doubled: string[]; hangCaught: string[] };
+  incidents: { opened: number; inStatus: number; lost: string[]; notClosed: string[]; doubled: string[]; hangCaught: string[]; skippedDeadlines: number };
   deadlines: DeadlineFire[];
   kills: Array<KillRecord & { hour: number; inFlight: string[] }>;
   /** Workflow tasks that failed (not timed out): a nondeterminism error, or code that threw. */
@@ -595,7 +595,15 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
       statusUndelivered: status.notifications.undelivered,
       unknown,
     },
-    incidents: { opened: childIds.length, inStatus: inStatus.size, lost: incidentsLost, notClosed, doubled: incidentsDoubled, hangCaught },
+    incidents: {
+      opened: childIds.length,
+      inStatus: inStatus.size,
+      lost: incidentsLost,
+      notClosed,
+      doubled: incidentsDoubled,
+      hangCaught,
+      skippedDeadlines: [...records.values()].reduce((n, r) => n + (r?.skipped ?? []).reduce((m, k) => m + k.count, 0), 0),
+    },
     deadlines,
     kills,
     taskFailures,
