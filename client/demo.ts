@@ -45,6 +45,8 @@ export interface DemoResult {
   status: WatchStatus;
   webUi: string;
   reports: string[];
+  /** Workflows an earlier demo left running in the same database, terminated before this one started. */
+  leftOver: number;
 }
 
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
@@ -87,6 +89,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     });
     say(`  simulator at ${sim.url}`);
 
+    const connection = await Connection.connect({ address: server.address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection });
+    const leftOver = await endLeftOverWatches(client);
+    if (leftOver) say(`  ended ${leftOver} workflow(s) left running by an earlier demo in ${data}`);
+
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     const worker = await createWorker(nativeConnection, 'default');
     const running = worker.run();
@@ -95,9 +103,6 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       await running;
       await nativeConnection.close();
     });
-    const connection = await Connection.connect({ address: server.address });
-    stops.push(() => connection.close());
-    const client = new Client({ connection });
 
     const version = `v1.0-demo.${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}`;
     const started = await startWatch(client, {
@@ -118,12 +123,29 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       say('\nThe dev server keeps running for the Web UI; Ctrl-C stops everything.');
       await new Promise(() => undefined);
     }
-    return { watchId: started.workflowId, status, webUi, reports };
+    return { watchId: started.workflowId, status, webUi, reports, leftOver };
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     await stopAll();
   }
+}
+
+/**
+ * Terminates the watches and incidents an earlier demo left running in the kept database (stopped
+ * mid-run: nobody answers them, their simulator is gone, and their histories may come from an
+ * older release-watch whose workflows this one cannot replay, which can take the worker down with
+ * them: sdk-typescript#939). The demo's database holds nothing but demo runs.
+ */
+async function endLeftOverWatches(client: Client): Promise<number> {
+  let ended = 0;
+  for await (const wf of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
+    await client.workflow
+      .getHandle(wf.workflowId, wf.runId)
+      .terminate('left running by an earlier demo run')
+      .then(() => ended++, () => undefined); // already closed meanwhile
+  }
+  return ended;
 }
 
 /** Plays the fault timeline, answers checkpoints, prints progress; returns the final status. */

@@ -93,16 +93,6 @@ export interface Skipped {
   at: number;
 }
 
-/**
- * The overdue deadlines at `now` from `due` on, every `ackMs`: how many there are, and the first one
- * still ahead. An incident back from a long outage pages one pass through its chain and skips the
- * rest on the same grid, so the SLA spacing of the pages after it is kept.
- */
-export function overdueDeadlines(due: number, now: number, ackMs: number): { count: number; next: number } {
-  if (due > now) return { count: 0, next: due };
-  const count = ackMs > 0 ? Math.floor((now - due) / ackMs) + 1 : 1;
-  return { count, next: ackMs > 0 ? due + count * ackMs : now + 1 };
-}
 
 export function findIncident(state: WatchState, ref: string): IncidentState | undefined {
   const key = String(ref).trim();

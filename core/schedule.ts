@@ -82,3 +82,14 @@ export function checksOf(plan: Plan, tiers: string[]): string[] {
 export function hourLabel(hour: number, schedule: ScheduleState): string {
   return `${Number.isInteger(hour) ? hour : hour.toFixed(1)}/${schedule.endHour}`;
 }
+
+/**
+ * The deadlines due by `now` on a grid from `due`, every `step` ms: how many, and the first one still
+ * ahead. What comes back from an outage folds the missed ones instead of sending one per deadline
+ * (an incident after one pass through its chain, a checkpoint's reminders), and keeps its spacing.
+ */
+export function overdueDeadlines(due: number, now: number, step: number): { count: number; next: number } {
+  if (due > now) return { count: 0, next: due };
+  const count = step > 0 ? Math.floor((now - due) / step) + 1 : 1;
+  return { count, next: step > 0 ? due + count * step : now + 1 };
+}

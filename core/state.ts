@@ -60,6 +60,8 @@ export interface CheckpointState {
   /** Absolute time (ms) of the next escalation while unanswered. */
   deadlineAt?: number;
   escalations: number;
+  /** Reminders that came due while release-watch was down and went out as one, with the reminder after them. */
+  folded?: number[];
   criteria?: CriterionResult[];
   decision?: DecisionName;
   by?: string;

@@ -76,6 +76,8 @@ export interface WatchStatus {
     note?: string;
     decidedHour?: number;
     escalations: number;
+    /** Reminders sent as one with the reminder after them (they came due while release-watch was down). */
+    folded?: number[];
     deadline?: string;
     criteria?: CheckpointState['criteria'];
   }>;
@@ -190,6 +192,7 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
       note: c.note,
       decidedHour: c.decidedHour,
       escalations: c.escalations,
+      folded: c.folded,
       deadline: iso(c.deadlineAt),
       criteria: c.criteria,
     })),

@@ -4,7 +4,9 @@
 //   acknowledged and resolved, a decided checkpoint and a forced continue-as-new; and the incident.
 // --demo: the full demo (real dev server, real activities, the simulator's fault timeline, signed
 //   decisions) with a continue-as-new every 20 watch hours: every run of the watch and every incident.
-// Without a flag, both.
+// --overdue: on the dev server, deadlines passing while no worker is up: an incident's pages after a
+//   short and after a long outage, and a watch's checkpoint reminders folded into one.
+// Without a flag, all three.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ import { startDevServer } from '../client/devserver';
 import { KEYRING_ENV } from '../client/keys';
 import { acknowledge, decide, resolveIncident, watchStatusOf } from '../client/watches';
 import { symphonyPlan } from '../test/helpers/plans';
-import { runOverdueScenario } from '../test/helpers/overdue';
+import { runFoldedRemindersScenario, runOverdueScenario } from '../test/helpers/overdue';
 import { devServerEnv, timeSkippingEnv } from '../test/helpers/servers';
 import { stubbedWatch } from '../test/helpers/stubs';
 
@@ -73,10 +75,16 @@ async function recordDemo() {
 async function recordOverdue() {
   const env = await devServerEnv();
   try {
-    const run = await runOverdueScenario(env);
-    for (const id of [run.workflowId, run.incidentId]) await env.client.workflow.getHandle(id).terminate('recorded');
-    save('overdue-incident.json', run.incidentId, await env.client.workflow.getHandle(run.incidentId).fetchHistory());
-    console.log(`recorded ${run.incidentId}: ${run.after.pages.length} pages, ${run.after.pages.length - run.before.pages.length} after the outage`);
+    for (const [file, missed] of [['overdue-incident.json', 3], ['overdue-incident-long.json', 10]] as const) {
+      const run = await runOverdueScenario(env, missed);
+      for (const id of [run.workflowId, run.incidentId]) await env.client.workflow.getHandle(id).terminate('recorded');
+      save(file, run.incidentId, await env.client.workflow.getHandle(run.incidentId).fetchHistory());
+      console.log(`recorded ${run.incidentId}: ${run.after.pages.length} pages, ${run.after.pages.length - run.before.pages.length} after the outage, ${run.after.skipped?.[0]?.count ?? 0} skipped`);
+    }
+    const folded = await runFoldedRemindersScenario(env);
+    await env.client.workflow.getHandle(folded.workflowId).terminate('recorded');
+    save('watch-folded-reminders.json', folded.workflowId, await env.client.workflow.getHandle(folded.workflowId).fetchHistory());
+    console.log(`recorded ${folded.workflowId}: reminders ${folded.after.folded?.join(', ')} folded into ${folded.after.escalations}`);
   } finally {
     await env.teardown();
   }

@@ -13,7 +13,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import { Ack, directAnswerError, IncidentInput, IncidentRecord, incidentSummary, nextInChain, overdueDeadlines, renderIncidentDoc, Resolve } from '../core/incidents';
+import { Ack, directAnswerError, IncidentInput, IncidentRecord, incidentSummary, nextInChain, renderIncidentDoc, Resolve } from '../core/incidents';
+import { overdueDeadlines } from '../core/schedule';
 import { signatureError } from '../core/signatures';
 import type { CheckRequest, Notification } from '../core/messages';
 import { Alarm, ClockGuard, PROBE_HEARTBEAT_MS } from './alarm';
@@ -253,12 +254,13 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
 
   const alarm = new Alarm();
   const clock = new ClockGuard();
-  // Incidents opened before these changes replay as they ran: a deadline put off to the next task
-  // when anything else had changed in the task it rang in, and overdue deadlines paged only when
-  // their timer rang, never when another event woke the incident after them.
+  // Incidents opened before this change put a deadline off to the next task when anything else had
+  // changed in the task it rang in; they replay that way.
   const deadlineDespiteChanges = patched('deadline-despite-other-changes');
-  const overdueOnAnyTask = patched('overdue-on-any-task');
   while (rec.state !== 'resolved') {
+    // Overdue deadlines page on any task, one chain pass at most. Asked on every pass, so an incident
+    // opened before this change replays as it ran and takes the change up on its first new task.
+    const overdueOnAnyTask = patched('overdue-on-any-task');
     // Taken before reporting: a signal handled while the report is in flight must wake the next wait.
     const seen = version;
     details();
@@ -289,8 +291,10 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     if (deadlineStands && (version === seen || (alarm.rang && deadlineDespiteChanges))) {
       onDeadline(due);
       // Deadlines that also passed while no worker or server was up are paged now, in this task,
-      // not one timer round trip each.
-      while (input.ackMs > 0 && rec.state === 'open' && rec.nextDeadlineAt! <= Date.now() && patched('incident-overdue-pages-at-once')) onDeadline(rec.nextDeadlineAt!);
+      // not one timer round trip each; an incident waiting here since before the chain-pass limit
+      // takes the limit up now (days overdue paged tens of thousands of times in one task).
+      if (patched('overdue-on-any-task')) pageOverdue();
+      else while (input.ackMs > 0 && rec.state === 'open' && rec.nextDeadlineAt! <= Date.now() && patched('incident-overdue-pages-at-once')) onDeadline(rec.nextDeadlineAt!);
     }
   }
 

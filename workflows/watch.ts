@@ -23,7 +23,7 @@ import { type Signable, type SignedKind, signatureError } from '../core/signatur
 import { Approve, approveError, automaticLevers, Emergency, emergencyError, findRequest, LeverRequest, leverPulled } from '../core/levers';
 import type { CheckRequest, CheckResult, Decide, Notification, WatchInput } from '../core/messages';
 import { escalationChain, onCallAt, personLabel } from '../core/rotation';
-import { checksOf, hourLabel, hourMs as hourMsOf, nextSlot, tiersDueAt } from '../core/schedule';
+import { checksOf, hourLabel, hourMs as hourMsOf, nextSlot, overdueDeadlines, tiersDueAt } from '../core/schedule';
 import {
   audit,
   health,
@@ -589,16 +589,23 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   function escalateDueCheckpoints(now: number) {
     for (const cp of pendingCheckpoints(state)) {
       if (cp.deadlineAt === undefined || cp.deadlineAt > now) continue;
-      cp.escalations++;
-      cp.deadlineAt += deadlineMs(plan, cp, hourMs);
+      const step = deadlineMs(plan, cp, hourMs);
+      // Reminders that all came due while no worker or server was up go out as one, numbered by the
+      // latest, instead of one per workflow task (thousands, for a watch left for days). Watches that
+      // reminded before this change replay one at a time.
+      const { count, next } = patched('checkpoint-reminders-folded') ? overdueDeadlines(cp.deadlineAt, now, step) : { count: 1, next: cp.deadlineAt + step };
+      if (count > 1) (cp.folded ??= []).push(...Array.from({ length: count - 1 }, (_, k) => cp.escalations + 1 + k));
+      cp.escalations += count;
+      cp.deadlineAt = next;
       const to = onCallAt(plan, hourNow()).escalation;
-      audit(state, now, hourNow(), 'checkpoint-escalation', `${cp.title} unanswered; escalation ${cp.escalations} to ${to}`);
+      const missed = count > 1 ? ` ${count - 1} earlier reminder(s) came due while release-watch was down.` : '';
+      audit(state, now, hourNow(), 'checkpoint-escalation', `${cp.title} unanswered; escalation ${cp.escalations} to ${to}${missed ? ` (${count - 1} folded in)` : ''}`);
       sendNotification({
         key: `checkpoint:${cp.name}:escalation:${cp.escalations}`,
         kind: 'checkpoint-unanswered',
         severity: 'error',
         title: `${cp.title} unanswered (reminder ${cp.escalations})`,
-        text: `Checkpoint ${cp.name} opened at hour ${cp.hour} is still waiting for a decision.`,
+        text: `Checkpoint ${cp.name} opened at hour ${cp.hour} is still waiting for a decision.${missed}`,
         command: `release-watch decide ${state.watchId} --checkpoint ${cp.name} --decision <decision> --by <person>`,
         to: [to],
       });

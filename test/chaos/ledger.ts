@@ -467,17 +467,19 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
     // another, and a decision arriving meanwhile rightly stops the rest. One due while the watch
     // could not act (a task waiting for a worker, the server down) and handled in the same task as
     // the decision is rightly not sent either.
-    // Overdue reminders go out one after another (one per workflow task), so reminder k can go no
-    // earlier than reminder k-1 did.
+    // Overdue reminders go out one after another (one per workflow task; since the fold, one for all
+    // those due at once), so reminder k can go no earlier than reminder k-1 did.
     // "Could act" is read from the history: the watch completed a workflow task after the reminder came
     // due (and after the one before it went out), a tick or more before the decision.
     const decided = notified(`${watchId}:decision:${cp.name}`)?.scheduledAt ?? Infinity;
     const horizon = Math.min(decided, watchEnd) - hourMs;
     const blocked: Interval[] = [...watchWaiting, ...serverDown];
     let previous = open.scheduledAt;
+    // A reminder folded into a later one (they came due while the watch could not act) went out with it.
+    const sentWith = (k: number): number => (cp.folded?.includes(k) ? sentWith(k + 1) : k);
     for (let k = 1; ; k++) {
       const due = dueAt(cp.hour) + k * step;
-      const esc = notified(`${watchId}:checkpoint:${cp.name}:escalation:${k}`);
+      const esc = notified(`${watchId}:checkpoint:${cp.name}:escalation:${sentWith(k)}`);
       if (!esc && due > horizon) break;
       if (!esc && (due < open.scheduledAt || nextTaskDone(Math.max(due, previous)) > horizon)) continue;
       fire({ kind: 'checkpoint escalation', what: `${cp.name} #${k}`, due, fired: esc?.scheduledAt }, [...blocked, [due, previous]]);

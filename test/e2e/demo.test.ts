@@ -2,7 +2,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { runDemo } from '../../client/demo';
+import { startDevServer } from '../../client/devserver';
 
 let dir: string;
 beforeAll(() => {
@@ -12,8 +14,29 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Runs `body` against a dev server on the demo's database file, stopped afterwards. */
+async function onDemoDatabase<T>(body: (client: Client) => Promise<T>): Promise<T> {
+  const server = await startDevServer({ dbFile: join(dir, 'data', 'temporal.db'), ui: false });
+  try {
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      return await body(new Client({ connection }));
+    } finally {
+      await connection.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
 test('the demo runs its scripted faults to a released watch and the final report lists incidents, decisions and levers', async () => {
+  // A watch an earlier demo left running (stopped mid-run) is ended before this one starts.
+  const leftOverId = 'watch-left-by-an-earlier-demo';
+  await onDemoDatabase((client) => client.workflow.start('watchWorkflow', { taskQueue: 'release-watch', workflowId: leftOverId, args: [{}] }));
   const result = await runDemo({ clock: '1s', exit: true, quiet: true, dataDir: join(dir, 'data'), reportsDir: join(dir, 'reports') });
+  expect(result.leftOver).toBe(1);
+  const leftOver = await onDemoDatabase((client) => client.workflow.getHandle(leftOverId).describe());
+  expect(leftOver.status.name).toBe('TERMINATED');
   const s = result.status;
   expect(s.phase).toBe('released');
   expect(result.webUi).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/watch-symphony-/);

@@ -1,4 +1,4 @@
-import { overdueDeadlines } from '../../core/incidents';
+import { overdueDeadlines } from '../../core/schedule';
 
 describe('overdueDeadlines', () => {
   const ack = 15 * 60_000;

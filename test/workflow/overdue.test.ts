@@ -1,7 +1,8 @@
-// Acknowledgement deadlines that pass while no worker is up are paged together as soon as one is back,
-// in one workflow task, rather than one timer round trip after another.
+// Deadlines that pass while no worker is up: an incident pages them together as soon as a worker is
+// back, in one workflow task (one pass through its chain at most), and a checkpoint sends one
+// reminder for all it missed.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { OVERDUE_ACK_MS, runOverdueScenario } from '../helpers/overdue';
+import { HOUR_MS_FOLDED, OVERDUE_ACK_MS, runFoldedRemindersScenario, runOverdueScenario } from '../helpers/overdue';
 import { devServerEnv, workflowBundle } from '../helpers/servers';
 
 let env: TestWorkflowEnvironment;
@@ -46,4 +47,22 @@ test('an incident back from a long outage pages its chain once and skips the res
   expect(after.nextDeadlineAt).toBe(skipped.from + skipped.count * OVERDUE_ACK_MS);
   expect(after.nextDeadlineAt!).toBeGreaterThan(skipped.at);
   expect(skipped.at - after.nextDeadlineAt!).toBeGreaterThanOrEqual(-OVERDUE_ACK_MS);
+});
+
+test('checkpoint reminders that came due while no worker was up go out as one, numbered by the latest', async () => {
+  const run = await runFoldedRemindersScenario(env, 3);
+  await env.client.workflow.getHandle(run.workflowId).terminate('test over');
+  const { before, after, stub } = run;
+  const reminders = stub.notifications.filter((n) => n.kind === 'checkpoint-unanswered' && n.eventId.includes(':checkpoint:12h:'));
+  // One before the outage, one after it for all that came due meanwhile: never one per missed deadline.
+  expect(reminders).toHaveLength(2);
+  const folded = after.folded ?? [];
+  expect(folded.length).toBeGreaterThanOrEqual(2);
+  expect(folded[0]).toBe(before.escalations + 1);
+  expect(reminders[1].eventId).toMatch(new RegExp(`:escalation:${after.escalations}$`));
+  expect(reminders[1].text).toContain(`${folded.length} earlier reminder(s) came due while release-watch was down`);
+  // Every reminder number is either sent or folded into the one sent after it.
+  expect([...folded, before.escalations, after.escalations].sort((a, b) => a - b)).toEqual(Array.from({ length: after.escalations }, (_, k) => k + 1));
+  // The next reminder stays on the checkpoint's grid.
+  expect((Date.parse(after.deadline!) - Date.parse(before.deadline!)) % HOUR_MS_FOLDED).toBe(0);
 });
