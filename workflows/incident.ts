@@ -17,7 +17,7 @@ import { Ack, directAnswerError, IncidentInput, IncidentRecord, incidentSummary,
 import { overdueDeadlines } from '../core/schedule';
 import { signatureError } from '../core/signatures';
 import type { CheckRequest, Notification } from '../core/messages';
-import { Alarm, ClockGuard, PROBE_HEARTBEAT_MS } from './alarm';
+import { Alarm, ClockGuard, PROBE_HEARTBEAT_MS } from './clock';
 import {
   incidentAckSignal,
   incidentAckUpdate,

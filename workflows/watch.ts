@@ -60,7 +60,7 @@ import {
   SA,
   statusQuery,
 } from './definitions';
-import { Alarm, ClockGuard, PROBE_HEARTBEAT_MS } from './alarm';
+import { Alarm, ClockGuard, PROBE_HEARTBEAT_MS } from './clock';
 import { incidentWorkflow } from './incident';
 
 const { notify, writeReport } = proxyActivities<typeof activities>({

@@ -3,7 +3,7 @@
 // 1.24 applies the events after the last completed workflow task, here a slot's timer, with that
 // task's time, and keeps the result for the next task). Acting on it made the watch start other
 // commands than a replay does, and it stuck on a nondeterminism error. The watch now refuses a stale
-// clock (workflows/alarm.ts, ClockGuard): the query fails, the watch goes on, its history replays.
+// clock (workflows/clock.ts, ClockGuard): the query fails, the watch goes on, its history replays.
 import { Worker } from '@temporalio/worker';
 import { startWatch, watchStatusOf } from '../../client/watches';
 import { demoPlan } from '../helpers/plans';

@@ -20,7 +20,7 @@ test.each(preloadModules.map((p) => [p.slice(p.lastIndexOf('/', p.lastIndexOf('/
 });
 
 test('the shared set covers what the workflows import from core and plan', () => {
-  const workflows = ['watch', 'incident', 'alarm', 'definitions'].map((f) => readFileSync(resolve(__dirname, '../../workflows', `${f}.ts`), 'utf8'));
+  const workflows = ['watch', 'incident', 'clock', 'definitions'].map((f) => readFileSync(resolve(__dirname, '../../workflows', `${f}.ts`), 'utf8'));
   const used = new Set(workflows.flatMap(valueImports).filter((s) => /^\.\.\/(core|plan)\//.test(s)).map((s) => require.resolve(resolve(__dirname, '../../workflows', s))));
   expect([...used].filter((p) => !preloadModules.includes(p))).toEqual([]);
 });
