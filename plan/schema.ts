@@ -1,7 +1,7 @@
 // The watch plan: everything that varies between services, as data.
 // The workflow only ever sees a plan that passed this schema and the reference checks in ./validate.
 import { z } from 'zod';
-import { isDuration } from './duration';
+import { isDuration, parseDuration } from './duration';
 
 export const Duration = z
   .string({ error: 'expected a duration such as "15m" or "4h"' })
@@ -173,11 +173,14 @@ export const RotationWindow = z.strictObject({
   escalation: z.string(),
 });
 
+/** A response deadline: zero would page the whole chain at once, again every millisecond. */
+const Deadline = Duration.refine((d) => !isDuration(d) || parseDuration(d) > 0, { error: 'must be longer than zero: it is a response deadline' });
+
 export const Severity = z.strictObject({
   meaning: z.string().min(1),
-  ack: Duration,
+  ack: Deadline,
   /** An acknowledged incident not resolved within this goes back to the escalation chain. */
-  resolve: Duration,
+  resolve: Deadline,
   pagerduty: z.enum(['critical', 'error', 'warning', 'info']),
 });
 

@@ -189,6 +189,12 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   }
 
   let reported = '';
+  /** The reports sent so far, in order: each waits for the one before, so the watch sees them in turn. */
+  let reporting: Promise<void> = Promise.resolve();
+  /** Sends the change without holding the loop: a deadline that passes meanwhile pages on time. */
+  function reportBeside(): void {
+    reporting = reporting.then(report);
+  }
   async function report() {
     const change = {
       id: input.id,
@@ -264,9 +270,14 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     // Taken before reporting: a signal handled while the report is in flight must wake the next wait.
     const seen = version;
     details();
-    await report();
+    // The report to the watch goes beside the wait: awaited, a deadline that passed during its round
+    // trip waited for it, and an answer arriving in between dropped the page. Asked on every pass,
+    // as above.
+    if (patched('reports-beside-deadlines')) reportBeside();
+    else await report();
     if (info.continueAsNewSuggested) {
       await investigating;
+      await reporting;
       await Promise.all(pending);
       await condition(allHandlersFinished);
       await continueAsNew<typeof incidentWorkflow>({ ...input, investigations: [], state: rec });
@@ -304,6 +315,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   rec.documentPath = (await writeIncidentDoc({ watchId: input.watchId, seq: input.seq, reportsDir: input.reportsDir, markdown: doc }).catch(() => ({ path: undefined }))).path;
   send('resolve', 'info', `Incident ${input.seq} resolved by ${rec.resolvedBy}`, `Root cause: ${rec.rootCause}\nResolution: ${rec.resolution}`, [rec.holder], 'resolve');
   await Promise.all(pending);
+  await reporting;
   await report();
   await condition(allHandlersFinished);
   details();

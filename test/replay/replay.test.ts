@@ -1,6 +1,6 @@
 // Recorded histories replayed against today's workflow code: a change to what a running watch or
 // incident does, made without patched(), fails here. Re-record with `npx tsx scripts/record-histories.ts`;
-// the v1-* and v2-* files were recorded before later patches and stay, for watches that started then.
+// the v1-*, v2-* and v3-* files were recorded before later patches and stay, for watches that started then.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
