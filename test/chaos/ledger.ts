@@ -352,14 +352,22 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
     if (rec && rec.state !== 'resolved') notClosed.push(`${id}: ${rec.state}`);
     if (rec && (!rec.documentPath || !existsSync(rec.documentPath))) notClosed.push(`${id}: no incident document`);
   }
-  // One incident per check (or trigger) and failure episode: no two open at once.
+  // One incident per check (or trigger) and failure episode: no two open at once. An incident is
+  // closed for the watch when the watch accepts its resolution (the incident applies it a signal later).
+  const resolvedByWatch = new Map<string, number>();
+  for (const e of watchRuns.flatMap((r) => r.events))
+    if (e.kind === 'workflowExecutionUpdateAccepted' && e.a.acceptedRequest?.input?.name === 'resolve') {
+      const ref = String(decode<{ incident: string }>(e.a.acceptedRequest.input.args?.payloads?.[0])?.incident ?? '');
+      const inc = status.incidents.find((i) => i.id === ref || i.id.endsWith(`/incident-${ref}`) || i.id.endsWith(`/${ref}`));
+      if (inc && !resolvedByWatch.has(inc.id)) resolvedByWatch.set(inc.id, e.t);
+    }
   const incidentsDoubled: string[] = [];
   const episodes = new Map<string, Array<{ id: string; opened: number; closed: number }>>();
   for (const i of status.incidents) {
     const rec = records.get(i.id);
     const opened = (incidentRuns.get(i.id)?.[0]?.events[0]?.t ?? 0) as number;
     const k = `${i.check} ${i.trigger ?? ''}`;
-    episodes.set(k, [...(episodes.get(k) ?? []), { id: i.id, opened, closed: rec?.resolvedAt ?? Infinity }]);
+    episodes.set(k, [...(episodes.get(k) ?? []), { id: i.id, opened, closed: Math.min(resolvedByWatch.get(i.id) ?? Infinity, rec?.resolvedAt ?? Infinity) }]);
   }
   for (const list of episodes.values()) {
     list.sort((a, b) => a.opened - b.opened);
