@@ -504,6 +504,9 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
     // acknowledgement deadline of the run that came due before that, while the incident could act on
     // its timer (it started a workflow task after the deadline), must have paged.
     const input = decode<IncidentInput>(runs[0]?.events[0]?.a.input?.payloads?.[0]);
+    // Deadlines run from when the watch saw the failure (openedAt, its workflow task's time); the
+    // incident exists only once that task completed, so it cannot page before its own start.
+    const opening: Interval = [input?.openedAt ?? 0, runs[0]?.events[0]?.t ?? 0];
     const leftOpen = runs
       .flatMap((r) => r.events)
       .filter((e) =>
@@ -542,6 +545,7 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
       fire({ kind: 'incident page', what: `${id.slice(watchId.length + 1)} page ${p + 1}`, due: page.at, fired: sent?.scheduledAt }, [
         ...waiting,
         ...serverDown,
+        opening,
       ]);
     }
   }
