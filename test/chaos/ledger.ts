@@ -112,15 +112,24 @@ function activities(runs: RunHistory[]): ActivityRun[] {
 
 type Interval = [number, number];
 
-/** Times a workflow had a task waiting for a worker: scheduled until started, and started until it timed out. */
+/**
+ * Times a workflow had a task waiting for a worker: scheduled until started, and started until it
+ * timed out. After a task times out or fails, its retries are written to history only when one
+ * completes (transient attempts): a task scheduled as attempt 2 or later waited since the last one
+ * that timed out or failed, through attempts lost with their workers that history does not show.
+ */
 function waitingForWorker(runs: RunHistory[]): Interval[] {
   const out: Interval[] = [];
   for (const run of runs) {
     const scheduled = new Map<number, number>();
     const started = new Map<number, number>();
+    let lastLost: number | undefined;
     for (const e of run.events) {
-      if (e.kind === 'workflowTaskScheduled') scheduled.set(e.id, e.t);
-      else if (e.kind === 'workflowTaskStarted') {
+      if (e.kind === 'workflowTaskTimedOut' || e.kind === 'workflowTaskFailed') lastLost = e.t;
+      if (e.kind === 'workflowTaskScheduled') {
+        scheduled.set(e.id, e.t);
+        if (Number(e.a.attempt ?? 1) > 1 && lastLost !== undefined) out.push([lastLost, e.t]);
+      } else if (e.kind === 'workflowTaskStarted') {
         started.set(e.id, e.t);
         const s = scheduled.get(num(e.a.scheduledEventId));
         if (s !== undefined) out.push([s, e.t]);
