@@ -15,6 +15,7 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  inWorkflowContext,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { applyDecision, decisionError, DecisionEffect, openCheckpoint, deadlineMs } from '../core/checkpoints';
@@ -104,9 +105,16 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   const changed = () => version++;
   const track = (p: Promise<unknown>) => {
     inflight++;
-    void p.finally(() => {
+    const settled = () => {
       inflight--;
       changed();
+    };
+    void p.then(settled, (err: unknown) => {
+      settled();
+      // A failure fails the workflow task, as an unhandled rejection does, so a bug shows and is
+      // retried. Once the workflow is being disposed (evicted, or a replay over), the work it left
+      // running ends without a workflow around it; that is not a failure of the watch.
+      if (inWorkflowContext()) throw err;
     });
   };
 
