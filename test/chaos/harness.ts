@@ -329,6 +329,9 @@ export class ChaosWorld {
     return this.workers.map((w) => `${w.pid}@${hostname()}`);
   }
 
+  /** Set while a run has not passed: close() then keeps its files for a look. */
+  keepOnClose = false;
+
   /** Stops everything this world started; safe to call twice and after a failed start. */
   async close(): Promise<void> {
     this.stopping = true;
@@ -337,8 +340,9 @@ export class ChaosWorld {
     await this.server?.stop().catch(() => undefined);
     await this.rx?.close().catch(() => undefined);
     await this.world?.close().catch(() => undefined);
-    // CHAOS_KEEP=1 keeps the SQLite file, the bundle and the notification file to look at (`temporal server start-dev --db-filename`).
-    if (process.env.CHAOS_KEEP === '1') console.log(`chaos: kept ${this.dir}`);
+    // CHAOS_KEEP=1, or a failed run, keeps the SQLite file, the bundle and the notification file to look
+    // at (`npx tsx scripts/chaos-history.ts <dir> <workflow id>`, or `temporal server start-dev --db-filename`).
+    if (process.env.CHAOS_KEEP === '1' || this.keepOnClose) console.log(`chaos: kept ${this.dir}${this.keepOnClose ? ' (the run failed)' : ''}`);
     else rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -212,6 +212,8 @@ export interface Ledger {
   /** Task completions the server refused because new events had arrived (retried with them). */
   unhandledCommands: number;
   recovery: { maxStallMs: number; stalls: number };
+  /** When each notify activity was scheduled (the watch's and its incidents'). */
+  notifyScheduledAt: number[];
 }
 
 export async function buildLedger(inp: Inputs): Promise<Ledger> {
@@ -632,5 +634,6 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
     taskFailures,
     unhandledCommands,
     recovery: { maxStallMs: stalls.length ? Math.max(...stalls) : 0, stalls: stalls.length },
+    notifyScheduledAt: notifies.map((a) => a.scheduledAt),
   };
 }
