@@ -30,14 +30,9 @@ export interface OverdueRun {
   stub: Stub;
 }
 
-/**
- * The fast pulse fails from hour 1; once its incident has paged, the worker stops while the next
- * `missed` deadlines pass, then a new worker takes over. Resolves with both views of the incident,
- * both workflows still running (the caller ends them).
- */
-export async function runOverdueScenario(env: TestWorkflowEnvironment, missed = 3): Promise<OverdueRun> {
-  const plan: Plan = { ...symphonyPlan(), clock: { hour: '4s', duration: '48h' } };
-  const stub = newStub((c, h) => (c === 'fast-pulse' && h >= 1 ? { outcome: 'fail', severity: 'critical' } : 'ok'));
+/** A Symphony watch with a `hour`-long watch hour on its own task queue, and a way to start a worker for it. */
+async function startStubbedWatch(env: TestWorkflowEnvironment, hour: string, stub: Stub) {
+  const plan: Plan = { ...symphonyPlan(), clock: { hour, duration: '48h' } };
   const taskQueue = `tq-${randomUUID()}`;
   const worker = async () => Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: stubActivities(stub) });
   const { workflowId } = await startWatch(env.client, {
@@ -46,6 +41,17 @@ export async function runOverdueScenario(env: TestWorkflowEnvironment, missed = 
     startedBy: 'test',
     taskQueue,
   });
+  return { workflowId, worker };
+}
+
+/**
+ * The fast pulse fails from hour 1; once its incident has paged, the worker stops while the next
+ * `missed` deadlines pass, then a new worker takes over. Resolves with both views of the incident,
+ * both workflows still running (the caller ends them).
+ */
+export async function runOverdueScenario(env: TestWorkflowEnvironment, missed = 3): Promise<OverdueRun> {
+  const stub = newStub((c, h) => (c === 'fast-pulse' && h >= 1 ? { outcome: 'fail', severity: 'critical' } : 'ok'));
+  const { workflowId, worker } = await startStubbedWatch(env, '4s', stub);
   const incident = (id: string) => env.client.workflow.getHandle(id).query(incidentQuery);
   let incidentId = '';
   let before: IncidentRecord | undefined;
@@ -84,16 +90,8 @@ export interface FoldedRemindersRun {
  * over. Resolves with both views of the checkpoint, the watch still running (the caller ends it).
  */
 export async function runFoldedRemindersScenario(env: TestWorkflowEnvironment, missed = 3): Promise<FoldedRemindersRun> {
-  const plan: Plan = { ...symphonyPlan(), clock: { hour: '1s', duration: '48h' } };
   const stub = newStub();
-  const taskQueue = `tq-${randomUUID()}`;
-  const worker = async () => Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: stubActivities(stub) });
-  const { workflowId } = await startWatch(env.client, {
-    plan,
-    release: { service: 'symphony', version: `v1.${randomUUID().slice(0, 8)}`, deployedAt: new Date().toISOString() },
-    startedBy: 'test',
-    taskQueue,
-  });
+  const { workflowId, worker } = await startStubbedWatch(env, '1s', stub);
   const checkpoint = async (ready: (c: WatchStatus['checkpoints'][number]) => boolean) => {
     const c = (await watchStatusOf(env.client, workflowId)).checkpoints.find((x) => x.name === '12h')!;
     return ready(c) ? c : undefined;
