@@ -21,4 +21,11 @@ export const preloadModules = [
   '../plan/duration',
 ].map((m) => require.resolve(m));
 
-export const bundleOptions: Pick<BundleOptions, 'workflowsPath' | 'preloadModules'> = { workflowsPath, preloadModules };
+/** Interceptors every workflow runs with (the stale-clock guard); a replay needs them as well. */
+export const workflowInterceptorModules = [require.resolve('../workflows/interceptors')];
+
+export const bundleOptions: Pick<BundleOptions, 'workflowsPath' | 'preloadModules' | 'workflowInterceptorModules'> = {
+  workflowsPath,
+  preloadModules,
+  workflowInterceptorModules,
+};

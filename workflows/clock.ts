@@ -30,15 +30,16 @@ export class Alarm {
 /**
  * Refuses to act on a stale workflow clock. Every new workflow task brings more history and a later
  * time; an activation that brings more history on the time of the one before comes from the
- * TypeScript SDK (1.24) serving a query on a worker that does not have the workflow cached: it
- * applies the events after the last completed workflow task (a timer that fired while the worker that
- * had the workflow was down) on that task's time, and keeps the result for the next real task. Acting
- * on that clock starts other commands than a replay does (the workflow is then stuck on a
- * nondeterminism error) or timers of the wrong length. Throwing fails only that query; the next
- * workflow task replays from history with its own time.
+ * TypeScript SDK (1.24) serving a query: on a worker that does not have the workflow cached, or on
+ * one that does when events came in after the query was dispatched, it applies the events after the
+ * last completed workflow task (a timer that fired, a signal, an activity that timed out) on that
+ * task's time. Acting on that clock starts other commands than a replay does (the workflow is then
+ * stuck on a nondeterminism error) or timers of the wrong length; and a command started there is
+ * sent with the query's answer, which the SDK core rejects by shutting the whole worker down.
  *
- * `observe()` is called from the predicate the workflow waits on, which the SDK evaluates after
- * every job of every activation.
+ * `observe()` runs in the activation interceptor (interceptors.ts) before any job of the
+ * activation is applied, so nothing has run and no command is buffered when it throws: only that
+ * query fails, and the next workflow task replays from history with its own time.
  */
 export class ClockGuard {
   private now = -1;
@@ -50,7 +51,7 @@ export class ClockGuard {
     if (historyLength > this.length && now === this.now && this.length >= 0) {
       throw new Error(
         `stale workflow clock: the history grew from ${this.length} to ${historyLength} events but the clock still reads ${new Date(now).toISOString()} ` +
-          '(a query served by a worker without this workflow in its cache); not acting on it',
+          '(a query served with events its workflow task has not run); not acting on it',
       );
     }
     this.now = now;

@@ -17,7 +17,7 @@ import { Ack, directAnswerError, IncidentInput, IncidentRecord, incidentSummary,
 import { overdueDeadlines } from '../core/schedule';
 import { signatureError } from '../core/signatures';
 import type { CheckRequest, Notification } from '../core/messages';
-import { Alarm, ClockGuard, PROBE_HEARTBEAT_MS } from './clock';
+import { Alarm, PROBE_HEARTBEAT_MS } from './clock';
 import {
   incidentAckSignal,
   incidentAckUpdate,
@@ -259,7 +259,6 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   }
 
   const alarm = new Alarm();
-  const clock = new ClockGuard();
   // Incidents opened before this change put a deadline off to the next task when anything else had
   // changed in the task it rang in; they replay that way.
   const deadlineDespiteChanges = patched('deadline-despite-other-changes');
@@ -288,10 +287,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
       continue;
     }
     alarm.arm(due, `${rec.deadlineKind} deadline: incident ${input.seq}, ${input.severity}`);
-    await condition(() => {
-      clock.observe();
-      return version !== seen || alarm.rang || (overdueOnAnyTask && due !== undefined && due <= Date.now());
-    });
+    await condition(() => version !== seen || alarm.rang || (overdueOnAnyTask && due !== undefined && due <= Date.now()));
     if (overdueOnAnyTask) {
       pageOverdue();
       continue;

@@ -61,7 +61,7 @@ import {
   SA,
   statusQuery,
 } from './definitions';
-import { Alarm, ClockGuard, PROBE_HEARTBEAT_MS } from './clock';
+import { Alarm, PROBE_HEARTBEAT_MS } from './clock';
 import { incidentWorkflow } from './incident';
 
 const { notify, writeReport } = proxyActivities<typeof activities>({
@@ -687,7 +687,6 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   }
 
   const alarm = new Alarm();
-  const clock = new ClockGuard();
   while (!isEnded(state)) {
     const now = Date.now();
     escalateDueCheckpoints(now);
@@ -723,10 +722,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     setDetails(runsInFlight > 0 ? 'checks running' : `next: ${waitingFor}`);
     const seen = version;
     alarm.arm(wakeAt, `until ${waitingFor}`);
-    await condition(() => {
-      clock.observe();
-      return version !== seen || alarm.rang;
-    });
+    await condition(() => version !== seen || alarm.rang);
   }
 
   // Let the runs, notifications and handlers in flight finish before the watch closes.

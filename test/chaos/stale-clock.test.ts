@@ -3,17 +3,21 @@
 // 1.24 applies the events after the last completed workflow task, here a slot's timer, with that
 // task's time, and keeps the result for the next task). Acting on it made the watch start other
 // commands than a replay does, and it stuck on a nondeterminism error. The watch now refuses a stale
-// clock (workflows/clock.ts, ClockGuard): the query fails, the watch goes on, its history replays.
+// clock (workflows/clock.ts, ClockGuard, run before any job by workflows/interceptors.ts): the query
+// fails, the watch goes on, its history replays.
 import { Worker } from '@temporalio/worker';
-import { startWatch, watchStatusOf } from '../../client/watches';
+import { readFileSync } from 'node:fs';
+import { decideBySignal, startWatch, watchStatusOf } from '../../client/watches';
 import { demoPlan } from '../helpers/plans';
 import { shortPlan } from '../helpers/world';
-import { preloadModules, workflowsPath } from '../../worker/bundle';
+import { workflowBundle } from '../helpers/servers';
 import { ChaosWorld, until } from './harness';
 
 jest.setTimeout(180_000);
 
 const HOUR_MS = 5000;
+// Long enough that no slot or deadline falls in the 10 s a query waits on a dead worker's queue.
+const SLOW_HOUR_MS = 20_000;
 let w: ChaosWorld | undefined;
 
 beforeAll(async () => {
@@ -56,6 +60,48 @@ test('a query served by a fresh worker after a crash does not wedge the watch (s
     .filter((e) => e.workflowTaskFailedEventAttributes)
     .map((e) => e.workflowTaskFailedEventAttributes!.failure?.message);
   expect(failed).toEqual([]);
-  await Worker.runReplayHistory({ workflowsPath, bundlerOptions: { preloadModules } }, history, workflowId);
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId);
+  await world.client.workflow.getHandle(workflowId).terminate('stale-clock test over');
+});
+
+test('a stale query that carries a decision does not take the worker down (commands beside a query answer)', async () => {
+  // What failed CI (chaos seed 901986778): the events the query brought (there, a lever's timeout)
+  // ran workflow code that started a command before the clock was refused, and the SDK sent that
+  // command with the query's answer; the server's core rejects that and shuts the worker down.
+  // Here the event is a checkpoint decision sent as a signal, whose handler sends a notification.
+  const world = w!;
+  const base = world.withSinks(shortPlan(demoPlan(), 4, `${SLOW_HOUR_MS}ms`));
+  const checkpoint = { ...demoPlan().checkpoints[0], at: '1h', deadline: '2h' };
+  const plan = { ...base, checkpoints: [checkpoint] };
+  const release = { service: 'symphony', version: `v6.stale-signal.${Date.now()}`, deployedAt: new Date().toISOString() };
+  const { workflowId } = await startWatch(world.client, { plan, release, startedBy: 'stale-clock-test', taskQueue: world.taskQueue });
+  const status = () => watchStatusOf(world.client, workflowId);
+  await until(async () => (await status()).checkpoints.find((c) => c.name === checkpoint.name)?.state === 'pending', 'checkpoint pending', 60_000);
+
+  let query: Promise<string> | undefined;
+  await world.kill('random', undefined, () => {
+    // Nothing is pending: the query goes to the dead worker's sticky queue and reaches the fresh
+    // worker some 10 s later, with the decision (sent below, once that worker is up) in its history.
+    query = status().then(
+      (s) => `answered (hour ${s.hour})`,
+      (err: Error) => `refused: ${err.message}`,
+    );
+  });
+  await decideBySignal(world.client, workflowId, { checkpoint: checkpoint.name, decision: 'continue', by: 'release-captain', note: 'stale-clock test' });
+  const answer = await query!;
+  console.log(`the query sent right after the crash, with a decision behind it: ${answer.slice(0, 300)}`);
+  expect(answer).toMatch(/^answered|stale workflow clock/);
+
+  await until(async () => (await status()).checkpoints.find((c) => c.name === checkpoint.name)?.state === 'decided', 'the decision applied', 60_000);
+  await until(async () => (await status()).hour >= 2.2, 'the watch past hour 2', 60_000);
+  expect(world.workerOutput()).not.toMatch(/Malformed|Initiating Worker shutdown/);
+  expect(world.unexpectedExits).toEqual([]);
+  const decided = readFileSync(world.notificationsFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(`${workflowId}:decision:${checkpoint.name}`));
+  expect(decided).toHaveLength(1);
+
+  const history = await world.client.workflow.getHandle(workflowId).fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowId);
   await world.client.workflow.getHandle(workflowId).terminate('stale-clock test over');
 });

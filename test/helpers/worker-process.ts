@@ -94,6 +94,7 @@ export function startWorkerProcess(opts: WorkerProcessOptions): WorkerProcess {
 async function main(config: Config): Promise<void> {
   const { DefaultLogger, NativeConnection, Runtime, Worker } = await import('@temporalio/worker');
   const activities = await import('../../activities');
+  const { SHUTDOWN_FORCE_TIME } = await import('../../worker/worker');
   // SIGINT/SIGTERM shut the worker down gracefully (the Runtime's default); SIGKILL is the crash.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: config.address });
@@ -103,6 +104,7 @@ async function main(config: Config): Promise<void> {
     taskQueue: config.taskQueue,
     workflowBundle: { codePath: config.bundlePath },
     activities,
+    shutdownForceTime: SHUTDOWN_FORCE_TIME,
   });
   const running = worker.run();
   process.stdout.write('worker-ready\n');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { bundleOptions } from '../../worker/bundle';
+import { bundleOptions, workflowInterceptorModules } from '../../worker/bundle';
 import { workflowBundle } from '../helpers/servers';
 
 const DIR = join(__dirname, '..', 'histories');
@@ -44,7 +44,7 @@ test.each(files)('%s replays without non-determinism', async (file) => {
 test('the guard catches a change to what a running watch does: a timer added before each activity, unpatched', async () => {
   const changed = await bundleWorkflowCode({
     ...bundleOptions,
-    workflowInterceptorModules: [require.resolve('./unpatched-change')],
+    workflowInterceptorModules: [...workflowInterceptorModules, require.resolve('./unpatched-change')],
     logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
   });
   for (const file of ['watch-first-run.json', 'demo-watch-run-2.json', 'incident.json', 'demo-incident-5.json']) {
