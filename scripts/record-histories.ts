@@ -1,12 +1,14 @@
 // Re-records the histories the replay test checks new workflow code against (test/histories/*.json).
-// Run after a deliberate, patched() change:  npx tsx scripts/record-histories.ts [--stubbed] [--demo] [--overdue]
+// Run after a deliberate, patched() change:  npx tsx scripts/record-histories.ts [--stubbed] [--demo] [--overdue] [--continued]
 // --stubbed: on the time-skipping server with stubbed probes: a watch with a failing check, an incident
 //   acknowledged and resolved, a decided checkpoint and a forced continue-as-new; and the incident.
 // --demo: the full demo (real dev server, real activities, the simulator's fault timeline, signed
 //   decisions) with a continue-as-new every 20 watch hours: every run of the watch and every incident.
 // --overdue: on the dev server, deadlines passing while no worker is up: an incident's pages after a
 //   short and after a long outage, and a watch's checkpoint reminders folded into one.
-// Without a flag, all three.
+// --continued: on a dev server that suggests continuing as new early, an unanswered incident that
+//   continues as new (its first two runs).
+// Without a flag, all four.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import { startDevServer } from '../client/devserver';
 import { KEYRING_ENV } from '../client/keys';
 import { acknowledge, decide, resolveIncident, watchStatusOf } from '../client/watches';
 import { symphonyPlan } from '../test/helpers/plans';
+import { runsOf, runLongIncidentScenario, SUGGEST_CONTINUE_AS_NEW_AT } from '../test/helpers/long-incident';
 import { runFoldedRemindersScenario, runOverdueScenario } from '../test/helpers/overdue';
 import { devServerEnv, timeSkippingEnv } from '../test/helpers/servers';
 import { stubbedWatch } from '../test/helpers/stubs';
@@ -26,11 +29,12 @@ const OUT = join(__dirname, '..', 'test', 'histories');
 
 async function main() {
   const args = process.argv.slice(2);
-  const all = !['--stubbed', '--demo', '--overdue'].some((a) => args.includes(a));
+  const all = !['--stubbed', '--demo', '--overdue', '--continued'].some((a) => args.includes(a));
   Object.assign(ids, readIndex());
   if (all || args.includes('--stubbed')) await recordStubbed();
   if (all || args.includes('--demo')) await recordDemo();
   if (all || args.includes('--overdue')) await recordOverdue();
+  if (all || args.includes('--continued')) await recordContinued();
   writeFileSync(join(OUT, 'index.json'), JSON.stringify(ids, null, 2) + '\n');
 }
 
@@ -55,7 +59,7 @@ async function recordDemo() {
         rmSync(join(OUT, f));
         delete ids[f];
       }
-      const runs = await runChain(client, demo.watchId);
+      const runs = await runsOf(client, demo.watchId);
       for (const [i, runId] of runs.entries()) save(`demo-watch-run-${i + 1}.json`, demo.watchId, await client.workflow.getHandle(demo.watchId, runId).fetchHistory());
       for (const inc of demo.status.incidents) {
         await client.workflow.getHandle(inc.id).result();
@@ -90,16 +94,19 @@ async function recordOverdue() {
   }
 }
 
-/** Every run of a workflow, first to last, walking back through continue-as-new. */
-async function runChain(client: Client, id: string): Promise<string[]> {
-  const runs: string[] = [];
-  let runId: string | undefined = (await client.workflow.getHandle(id).describe()).runId;
-  while (runId && runs.length < 50) {
-    runs.unshift(runId);
-    const h = await client.workflow.getHandle(id, runId).fetchHistory();
-    runId = h.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+/** An incident nobody answers, continued as new when the server suggests it (early, here). */
+async function recordContinued() {
+  const env = await devServerEnv({ dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AT } });
+  try {
+    const run = await runLongIncidentScenario(env, 3, 1);
+    for (const id of [run.workflowId, run.incidentId]) await env.client.workflow.getHandle(id).terminate('recorded');
+    for (const [i, runId] of run.runIds.slice(0, 2).entries()) {
+      save(`incident-continued-run-${i + 1}.json`, run.incidentId, await env.client.workflow.getHandle(run.incidentId, runId).fetchHistory());
+    }
+    console.log(`recorded ${run.incidentId}: ${run.runIds.length} runs, ${run.rec.pages.length} pages`);
+  } finally {
+    await env.teardown();
   }
-  return runs;
 }
 
 async function recordStubbed() {

@@ -55,6 +55,16 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   /** Pages that could not be delivered: reported to the watch, which keeps them in its status and reports. */
   const undelivered: Array<{ eventId: string; sink: string; error: string }> = [];
   const pending: Promise<unknown>[] = [];
+  /** Notifications, reports and investigations started beside the loop and not yet settled. */
+  let unsettled = 0;
+  /** Counts `p` until it settles, on a branch of its own: the chain it belongs to runs as before. */
+  function beside(p: Promise<unknown>): void {
+    unsettled++;
+    void p.then(
+      () => unsettled--,
+      () => unsettled--,
+    );
+  }
 
   setHandler(incidentQuery, () => rec);
 
@@ -148,16 +158,16 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
       command: rec.state === 'resolved' ? undefined : `release-watch ack ${input.watchId} ${input.seq} --by <you>`,
       ...(action ? { incident: { id: input.id, action } } : {}),
     };
-    pending.push(
-      notify({ notification, sinks: input.sinks })
-        .then((res) => {
-          for (const f of res.failed) undelivered.push({ eventId: notification.eventId, sink: f.sink, error: f.error });
-        })
-        .catch((err: unknown) => {
-          undelivered.push({ eventId: notification.eventId, sink: 'all', error: String((err as Error)?.message ?? err) });
-        })
-        .finally(changed),
-    );
+    const delivery = notify({ notification, sinks: input.sinks })
+      .then((res) => {
+        for (const f of res.failed) undelivered.push({ eventId: notification.eventId, sink: f.sink, error: f.error });
+      })
+      .catch((err: unknown) => {
+        undelivered.push({ eventId: notification.eventId, sink: 'all', error: String((err as Error)?.message ?? err) });
+      })
+      .finally(changed);
+    pending.push(delivery);
+    beside(delivery);
   }
 
   /** Pages `to`; `at` is the deadline that caused it, so the chain keeps exact SLA spacing. */
@@ -194,6 +204,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   /** Sends the change without holding the loop: a deadline that passes meanwhile pages on time. */
   function reportBeside(): void {
     reporting = reporting.then(report);
+    beside(reporting);
   }
   async function report() {
     const change = {
@@ -235,7 +246,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     if (input.investigations.length) {
       // The acknowledgement deadline runs while the probes do: a hung probe, or one lost with its
       // worker, must not hold back the next page. Incidents opened before this change replay as they ran.
-      if (patched('investigation-beside-deadlines')) investigating = investigate(input.investigations, true).finally(changed);
+      if (patched('investigation-beside-deadlines')) beside((investigating = investigate(input.investigations, true).finally(changed)));
       else await investigate(input.investigations, false);
     }
   }
@@ -266,6 +277,16 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     // Overdue deadlines page on any task, one chain pass at most. Asked on every pass, so an incident
     // opened before this change replays as it ran and takes the change up on its first new task.
     const overdueOnAnyTask = patched('overdue-on-any-task');
+    // The server suggests continuing as new once the history is long (days of unanswered pages). The
+    // incident then continues as soon as its work in flight has settled, and pages any deadline that
+    // passes meanwhile. Before this change it read the suggestion from the info it started with, which
+    // never changes, so it never continued as new; incidents that ran so replay that way. Checked
+    // before this pass reports: the report settles, the wait below wakes, and the next pass continues.
+    const continueWhenSettled = workflowInfo().continueAsNewSuggested && patched('incident-continues-as-new');
+    const settled = () => unsettled === 0 && allHandlersFinished();
+    if (continueWhenSettled && settled()) {
+      await continueAsNew<typeof incidentWorkflow>({ ...input, investigations: [], state: rec });
+    }
     // Taken before reporting: a signal handled while the report is in flight must wake the next wait.
     const seen = version;
     details();
@@ -274,7 +295,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     // as above.
     if (patched('reports-beside-deadlines')) reportBeside();
     else await report();
-    if (info.continueAsNewSuggested) {
+    if (!continueWhenSettled && info.continueAsNewSuggested) {
       await investigating;
       await reporting;
       await Promise.all(pending);
@@ -287,11 +308,12 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
       continue;
     }
     alarm.arm(due, `${rec.deadlineKind} deadline: incident ${input.seq}, ${input.severity}`);
-    await condition(() => version !== seen || alarm.rang || (overdueOnAnyTask && due !== undefined && due <= Date.now()));
+    await condition(() => version !== seen || alarm.rang || (overdueOnAnyTask && due !== undefined && due <= Date.now()) || (continueWhenSettled && settled()));
     if (overdueOnAnyTask) {
       pageOverdue();
       continue;
     }
+    if (continueWhenSettled && !alarm.rang) continue; // woken to continue as new, not by a deadline
     // The deadline rang and still stands: it pages even when something else changed in the same task
     // (a page's delivery finishing); an acknowledgement, recovery or resolution moves or clears it.
     const deadlineStands = due !== undefined && rec.nextDeadlineAt === due;

@@ -31,7 +31,7 @@ export interface OverdueRun {
 }
 
 /** A Symphony watch with a `hour`-long watch hour on its own task queue, and a way to start a worker for it. */
-async function startStubbedWatch(env: TestWorkflowEnvironment, hour: string, stub: Stub) {
+export async function startStubbedWatch(env: TestWorkflowEnvironment, hour: string, stub: Stub) {
   const plan: Plan = { ...symphonyPlan(), clock: { hour, duration: '48h' } };
   const taskQueue = `tq-${randomUUID()}`;
   const worker = async () => Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: stubActivities(stub) });

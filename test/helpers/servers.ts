@@ -33,14 +33,15 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-export function devServerEnv(dbFilename?: string): Promise<TestWorkflowEnvironment> {
+/** The dev server; `dynamicConfig` sets more of its dynamic config (e.g. a lower continue-as-new suggestion). */
+export function devServerEnv(opts: { dynamicConfig?: Record<string, number> } = {}): Promise<TestWorkflowEnvironment> {
+  const more = Object.entries(opts.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]);
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: toolPaths().temporal },
       searchAttributes: SEARCH_ATTRIBUTES,
-      dbFilename,
       // Compressed clocks need timers on time: the default lets a timer fire up to a second late.
-      extraArgs: ['--log-level', 'error', '--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"'],
+      extraArgs: ['--log-level', 'error', '--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"', ...more],
     },
   });
 }
