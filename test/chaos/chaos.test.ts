@@ -427,7 +427,12 @@ test(`chaos (${cfg.long ? 'long' : 'bounded'}, seed ${cfg.seed}): nothing lost, 
     stop.abort();
     const laneErrors = (await Promise.all(otherLanes)).filter((x): x is string => x !== undefined);
     const killsAfterEnd = w.kills.length;
-    ended = await until(() => status(300), 'the final status', 60_000);
+    ended = await until(() => status(300), 'the final status', 60_000).catch((err: Error) => {
+      // A query on a finished watch replays its whole history.
+      if (/Update machine does not handle this event/.test(err.message))
+        err.message += '\n  the finished watch does not replay: the known SDK bug of test/replay/upstream.test.ts (updates sent while a workflow task was lost with its worker)';
+      throw err;
+    });
     for (const i of ended.incidents.filter((x) => x.state !== 'resolved')) {
       const seq = i.id.slice(i.id.lastIndexOf('-') + 1);
       const r = await answer(
