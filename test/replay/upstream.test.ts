@@ -4,8 +4,8 @@
 // a replay of that history accepts the updates first, and fails as nondeterministic (sdk-rust#943,
 // closed upstream, still reproducible with SDK 1.24). The chaos suite met it once (seed 192379074):
 // the watch finished its 48 h, and every later replay of it (a status query after the end, a worker
-// restart while it runs) fails. Recovery: `temporal workflow reset --type LastWorkflowTask` (the
-// updates in that task are then sent again). When an SDK upgrade fixes it, this test fails: drop it.
+// restart while it runs) fails. Recovery (README): reset the watch to that task's WorkflowTaskCompleted
+// event (here 417); Temporal re-applies the updates. When an SDK upgrade fixes it, this test fails: drop it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
