@@ -8,6 +8,7 @@ import { DECISIONS } from '../plan/schema';
 import { temporalTarget, webUiLink } from './connection';
 import { formatStatus } from './format';
 import { listWatches } from './list';
+import { applyRepair, formatRepairPlan, planRepair } from './repair';
 import { generateKeyPair, KEY_ENV, KEY_FILE_ENV, KeyError, KEYRING_ENV, signIfKeyed, writeKeyFile } from './keys';
 import { acknowledge, approveLever, decide, decideBySignal, emergency, Refused, resolveIncident, startWatch, watchStatusOf } from './watches';
 
@@ -230,6 +231,41 @@ Examples:
       const r = { incident, by: o.by, rootCause: o.rootCause, resolution: o.resolution, followUp: o.followUp };
       const v = await resolveIncident(await connect(), id, signIfKeyed(id, 'resolve', r, { keyFile: o.key }));
       print(!!o.json, v, () => `incident ${v.seq}: ${v.state} by ${v.holder}`);
+    });
+
+  program
+    .command('repair')
+    .description('Recover a watch or incident stuck on a nondeterminism error: replay it with this code, and reset it to the last workflow task before the event the replay fails on')
+    .argument('<id>', 'watch or incident (workflow) ID')
+    .option('--apply', 'reset it; without this, only say what a reset would do')
+    .option('--by <person>', 'who repairs it (recorded in the reset reason)', process.env.USER || 'operator')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `
+Run it with the same release-watch version as the workers. The reset starts a new run from the last
+workflow task before the failing event: Temporal runs that task again with this code, re-applies the
+updates and signals that came after it, and the workflow does again what it did after it (checks run
+again; notifications go out again with the same event IDs, which PagerDuty de-duplicates).
+
+Examples:
+  release-watch repair watch-symphony-v1.0
+  release-watch repair watch-symphony-v1.0 --apply --by release-captain
+  release-watch repair watch-symphony-v1.0/incident-2 --apply --json`,
+    )
+    .action(async (id: string, o: { apply?: boolean; by: string; json?: boolean }) => {
+      const { bundleWorkflowCode } = await import('@temporalio/worker');
+      const { bundleOptions } = await import('../worker/bundle');
+      const quiet = () => undefined;
+      const bundle = await bundleWorkflowCode({ ...bundleOptions, logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet } });
+      const client = await connect();
+      const plan = await planRepair(client, id, bundle);
+      if (!o.apply || plan.replays) {
+        print(!!o.json, plan, () => formatRepairPlan(plan) + (plan.replays ? '' : '\n(dry run: add --apply to reset)'));
+        return;
+      }
+      const newRunId = await applyRepair(client, plan, o.by);
+      print(!!o.json, { ...plan, newRunId }, () => `${formatRepairPlan(plan)}\nreset: ${id} goes on in run ${newRunId}`);
     });
 
   program

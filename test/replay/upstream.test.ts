@@ -1,16 +1,20 @@
-// A Temporal SDK bug this project cannot work around, kept in view: when updates arrive while a
-// workflow task is lost with its worker (the task times out), the worker that takes the retried task
-// without the workflow cached runs the task's new events first and accepts the updates after them;
-// a replay of that history accepts the updates first, and fails as nondeterministic (sdk-rust#943,
-// closed upstream, still reproducible with SDK 1.24). The chaos suite met it once (seed 192379074):
-// the watch finished its 48 h, and every later replay of it (a status query after the end, a worker
-// restart while it runs) fails. Recovery (README): reset the watch to that task's WorkflowTaskCompleted
-// event (here 417); Temporal re-applies the updates. When an SDK upgrade fixes it, this test fails: drop it.
+// A Temporal SDK bug this project can narrow but not remove, kept in view. Reproduced with a small
+// workflow: a query sent while no worker polls waits in matching; when events arrive before a worker
+// takes it (a timer fires), the worker that takes it without the workflow cached applies them to
+// answer the query and keeps the commands they produce for the next workflow task. An update accepted
+// in that task is recorded after those commands; a replay applies the events and the update in one
+// activation and accepts the update first, so it fails as nondeterministic. The stale-clock guard
+// (workflows/clock.ts) refuses such a query when no workflow task started in between. In this history
+// one had (409, lost with a killed worker at 410), most likely under the chaos suite's many status
+// queries (seed 192379074); the watch ran its 48 h but no longer replays. Matches sdk-rust#943, still there in
+// SDK 1.24. Recovery: `release-watch repair` (client/repair.ts) resets it to event 417. When an SDK
+// upgrade fixes the bug, the second test fails: drop it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { planFromHistory } from '../../client/repair';
 import { workflowBundle } from '../helpers/servers';
 
 const FILE = join(__dirname, '..', 'histories', 'upstream', 'updates-after-lost-task.json.gz');
@@ -34,4 +38,10 @@ test('known upstream bug: that history does not replay (the updates are accepted
   await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history(), WORKFLOW_ID)).rejects.toThrow(
     /Update machine does not handle this event: HistoryEvent\(id: 418, ActivityTaskScheduled\)/,
   );
+});
+
+test('`release-watch repair` plans the reset that recovers it: back to the task before event 418; the 3 updates and 1 signal after it re-applied', async () => {
+  const plan = await planFromHistory(WORKFLOW_ID, 'kept', history(), await workflowBundle());
+  expect(plan).toMatchObject({ replays: false, failsAt: 418, resetTo: 417, reapplied: { updates: 3, signals: 1 } });
+  expect(plan.failure).toBe('[TMPRL1100] Nondeterminism error: Update machine does not handle this event: HistoryEvent(id: 418, ActivityTaskScheduled)');
 });
