@@ -10,7 +10,7 @@ import { formatStatus } from './format';
 import { listWatches } from './list';
 import { applyRepair, formatRepairPlan, planRepair } from './repair';
 import { generateKeyPair, KEY_ENV, KEY_FILE_ENV, KeyError, KEYRING_ENV, signIfKeyed, writeKeyFile } from './keys';
-import { acknowledge, approveLever, decide, decideBySignal, emergency, Refused, resolveIncident, startWatch, watchStatusOf } from './watches';
+import { acknowledge, approveLever, decide, decideBySignal, emergency, Refused, resolveIncident, startWatch, STATUS_TIMEOUT_MS, watchStatusOf } from './watches';
 
 class Usage extends Error {}
 
@@ -97,9 +97,10 @@ Examples:
     .argument('<id>', 'watch (workflow) ID')
     .option('--json', 'print JSON')
     .option('--events <n>', 'recent audit events to include', (v) => positiveInt(v, '--events'), 15)
+    .option('--timeout <seconds>', 'how long to wait for a worker to answer', (v) => positiveInt(v, '--timeout'), STATUS_TIMEOUT_MS / 1000)
     .addHelpText('after', '\nExamples:\n  release-watch status watch-symphony-v1.0\n  release-watch status watch-symphony-v1.0 --json | jq .checkpoints')
-    .action(async (id: string, o: { json?: boolean; events: number }) => {
-      const status = await watchStatusOf(await connect(), id, o.events);
+    .action(async (id: string, o: { json?: boolean; events: number; timeout: number }) => {
+      const status = await watchStatusOf(await connect(), id, o.events, o.timeout * 1000);
       print(!!o.json, status, () => formatStatus(status));
     });
 

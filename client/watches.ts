@@ -1,6 +1,6 @@
 // Typed helpers over the Temporal client: what the CLI, the trigger endpoint, the demo and the tests use.
 import { randomUUID } from 'node:crypto';
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Client, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Ack, IncidentRecord, Resolve } from '../core/incidents';
@@ -107,14 +107,30 @@ export function watchHandle(client: Client, id: string): WorkflowHandle<typeof w
   return client.workflow.getHandle<typeof watchWorkflow>(id);
 }
 
-export async function watchStatusOf(client: Client, id: string, events = 30): Promise<WatchStatus> {
+/** How long a status query waits for a worker to answer (Temporal's own limit is 30 s). */
+export const STATUS_TIMEOUT_MS = 10_000;
+
+/**
+ * The watch's status, answered by a worker. A query no worker takes gives up after `timeoutMs` with
+ * an error that says so; a query that waits long for one is also what lets a worker apply events
+ * outside a workflow task (test/replay/upstream.test.ts), so it should not wait long.
+ */
+export async function watchStatusOf(client: Client, id: string, events = 30, timeoutMs = STATUS_TIMEOUT_MS): Promise<WatchStatus> {
   try {
-    return await watchHandle(client, id).query(statusQuery, events);
+    return await client.withDeadline(Date.now() + timeoutMs, () => watchHandle(client, id).query(statusQuery, events));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new Refused(`no watch "${id}"`);
+    if (err instanceof ServiceError && (err.cause as { code?: number } | undefined)?.code === DEADLINE_EXCEEDED) {
+      throw new Error(
+        `no worker answered for watch "${id}" within ${timeoutMs / 1000} s: is a release-watch worker running on its task queue? ` +
+          '(its timers keep running; what comes due is acted on once a worker is back)',
+      );
+    }
     throw err;
   }
 }
+
+const DEADLINE_EXCEEDED = 4; // gRPC status code
 
 /**
  * Sends a decision as an Update; a refusal becomes Refused with the watch's reason. Requests in

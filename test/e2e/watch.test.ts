@@ -119,3 +119,16 @@ async function waitForList<T>(fetch: () => Promise<T[]>): Promise<T[]> {
   return fetch();
 }
 
+test('status of a watch no worker serves: the CLI says so within its timeout, exit 1', async () => {
+  const plan = shortPlan(demoPlan(), 4, '60s');
+  const release = { service: 'symphony', version: `v0.${randomUUID().slice(0, 8)}`, deployedAt: new Date().toISOString() };
+  const { workflowId } = await startWatch(env.client, { plan, release, startedBy: 'e2e', taskQueue: `nobody-${randomUUID()}` });
+  const cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default' };
+  const out = await run(join(__dirname, '..', '..', 'bin', 'release-watch'), ['status', workflowId, '--timeout', '2'], { env: cliEnv }).catch((e) => e);
+  expect(out.code).toBe(1);
+  expect(out.stderr).toBe(
+    `error: no worker answered for watch "${workflowId}" within 2 s: is a release-watch worker running on its task queue? ` +
+      '(its timers keep running; what comes due is acted on once a worker is back)\n',
+  );
+  await env.client.workflow.getHandle(workflowId).terminate('test over');
+});
