@@ -1,4 +1,5 @@
-// The release-watch command line. Exit codes: 0 ok, 2 refused or invalid input (reason on stderr), 1 anything else.
+// The release-watch command line. Exit codes: 0 ok, 2 refused or invalid input (reason on stderr), 1 anything else
+// (and 3 from `repair` without --apply: a repair is needed).
 import { Command, CommanderError, Option } from 'commander';
 import { Client, Connection } from '@temporalio/client';
 import { isDuration } from '../plan/duration';
@@ -239,6 +240,7 @@ Examples:
     .description('Recover a watch or incident stuck on a nondeterminism error: replay it with this code, and reset it to the last workflow task before the event the replay fails on')
     .argument('<id>', 'watch or incident (workflow) ID')
     .option('--apply', 'reset it; without this, only say what a reset would do')
+    .option('--force', 'reset even with cautions: the workflow has ended, no workflow task has failed yet, or incidents were opened after that task')
     .option('--by <person>', 'who repairs it (recorded in the reset reason)', process.env.USER || 'operator')
     .option('--json', 'print JSON')
     .addHelpText(
@@ -246,26 +248,29 @@ Examples:
       `
 Run it with the same release-watch version as the workers. The reset starts a new run from the last
 workflow task before the failing event: Temporal runs that task again with this code, re-applies the
-updates and signals that came after it, and the workflow does again what it did after it (checks run
-again; notifications go out again with the same event IDs, which PagerDuty de-duplicates).
+updates and signals that came after it, and the workflow does again what it did after it: checks run
+again and notifications go out again (PagerDuty folds a repeat into an incident still open there;
+Slack and e-mail show it twice). Exit codes: 0 nothing to repair or repaired, 3 a repair is needed
+(without --apply), 2 refused (with the reason), 1 anything else.
 
 Examples:
   release-watch repair watch-symphony-v1.0
   release-watch repair watch-symphony-v1.0 --apply --by release-captain
   release-watch repair watch-symphony-v1.0/incident-2 --apply --json`,
     )
-    .action(async (id: string, o: { apply?: boolean; by: string; json?: boolean }) => {
+    .action(async (id: string, o: { apply?: boolean; force?: boolean; by: string; json?: boolean }) => {
+      const client = await connect();
       const { bundleWorkflowCode } = await import('@temporalio/worker');
       const { bundleOptions } = await import('../worker/bundle');
       const quiet = () => undefined;
       const bundle = await bundleWorkflowCode({ ...bundleOptions, logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet } });
-      const client = await connect();
       const plan = await planRepair(client, id, bundle);
       if (!o.apply || plan.replays) {
-        print(!!o.json, plan, () => formatRepairPlan(plan) + (plan.replays ? '' : '\n(dry run: add --apply to reset)'));
+        print(!!o.json, plan, () => formatRepairPlan(plan) + (plan.replays ? '' : `\n(dry run: add --apply${plan.cautions?.length ? ' --force' : ''} to reset)`));
+        if (!plan.replays) process.exitCode = 3;
         return;
       }
-      const newRunId = await applyRepair(client, plan, o.by);
+      const newRunId = await applyRepair(client, plan, o.by, !!o.force);
       print(!!o.json, { ...plan, newRunId }, () => `${formatRepairPlan(plan)}\nreset: ${id} goes on in run ${newRunId}`);
     });
 

@@ -14,43 +14,51 @@ const EventType = temporal.api.enums.v1.EventType;
 export interface RepairPlan {
   workflowId: string;
   runId: string;
+  /** The run's status: RUNNING, COMPLETED, ... */
+  status: string;
   /** The latest run replays with this code: there is nothing to repair. */
   replays: boolean;
   /** The replay's error, when it does not. */
   failure?: string;
   /** The history event the replay fails on. */
   failsAt?: number;
+  /** The server's history shows a workflow task failing on it (the workflow is stuck), not only this replay. */
+  stuck?: boolean;
   /** The WorkflowTaskCompleted event the reset goes back to: the last one before `failsAt`. */
   resetTo?: number;
-  /** What the reset discards and the workflow then does again: events after `resetTo`. */
-  redone?: { events: number; activities: number; timers: number };
+  /** What the reset drops (events from `resetTo` on) and the workflow then does again. */
+  redone?: { events: number; activities: number; timers: number; incidentsOpened: number; signalsSent: number };
   /** Updates and signals after `resetTo`, which Temporal re-applies to the new run. */
   reapplied?: { updates: number; signals: number };
+  /** Why the reset needs `force`; empty when it does not. */
+  cautions?: string[];
 }
 
 /** Replays the latest run of `workflowId` with `bundle` (the code the workers run) and plans the reset that repairs it. */
 export async function planRepair(client: Client, workflowId: string, bundle: WorkflowBundleWithSourceMap): Promise<RepairPlan> {
-  let runId: string;
+  let described: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
   try {
-    runId = (await client.workflow.getHandle(workflowId).describe()).runId;
+    described = await client.workflow.getHandle(workflowId).describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new Refused(`no workflow "${workflowId}"`);
     throw err;
   }
-  return planFromHistory(workflowId, runId, await client.workflow.getHandle(workflowId, runId).fetchHistory(), bundle);
+  const history = await client.workflow.getHandle(workflowId, described.runId).fetchHistory();
+  return planFromHistory(workflowId, described.runId, described.status.name, history, bundle);
 }
 
 /** The repair of one run, from its history (see planRepair). */
 export async function planFromHistory(
   workflowId: string,
   runId: string,
+  status: string,
   history: temporal.api.history.v1.IHistory,
   bundle: WorkflowBundleWithSourceMap,
 ): Promise<RepairPlan> {
   const { Worker } = await import('@temporalio/worker');
   try {
     await Worker.runReplayHistory({ workflowBundle: bundle, replayName: `repair ${workflowId}` }, history, workflowId);
-    return { workflowId, runId, replays: true };
+    return { workflowId, runId, status, replays: true };
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     // The SDK wraps the core's one-line reason ("[TMPRL1100] Nondeterminism error: ...") in a long dump.
@@ -63,24 +71,44 @@ export async function planFromHistory(
     const events = history.events ?? [];
     const resetTo = lastTaskCompletedBefore(events, failsAt);
     if (resetTo === undefined) throw new Refused(`${workflowId} fails on event ${failsAt}, before its first completed workflow task: reset cannot repair it`);
-    const after = events.filter((e) => Number(e.eventId) > resetTo);
-    const count = (type: temporal.api.enums.v1.EventType) => after.filter((e) => e.eventType === type).length;
+    const dropped = events.filter((e) => Number(e.eventId) >= resetTo);
+    const count = (type: temporal.api.enums.v1.EventType) => dropped.filter((e) => e.eventType === type).length;
+    const stuck = events.some(
+      (e) =>
+        e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED &&
+        e.workflowTaskFailedEventAttributes?.cause === temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR &&
+        (e.workflowTaskFailedEventAttributes?.failure?.message ?? '').includes(`HistoryEvent(id: ${failsAt},`),
+    );
+    const redone = {
+      events: dropped.length,
+      activities: count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
+      timers: count(EventType.EVENT_TYPE_TIMER_STARTED),
+      incidentsOpened: count(EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED),
+      signalsSent: count(EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED),
+    };
+    const cautions: string[] = [];
+    if (status !== 'RUNNING') cautions.push(`it has ended (${status}): the reset runs it again from that task to its end`);
+    if (status === 'RUNNING' && !stuck) {
+      cautions.push('no workflow task has failed on it yet (the workers hold it in memory): make sure this release-watch is the version the workers run');
+    }
+    if (redone.incidentsOpened > 0) {
+      cautions.push(`${redone.incidentsOpened} incident(s) were opened after that task: the re-run opens them again (one still open goes on as it is; one resolved opens and pages again)`);
+    }
     return {
       workflowId,
       runId,
+      status,
       replays: false,
       failure,
       failsAt,
+      stuck,
       resetTo,
-      redone: {
-        events: after.length,
-        activities: count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
-        timers: count(EventType.EVENT_TYPE_TIMER_STARTED),
-      },
+      redone,
       reapplied: {
         updates: count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
         signals: count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED),
       },
+      cautions,
     };
   }
 }
@@ -94,11 +122,16 @@ function lastTaskCompletedBefore(events: Event[], eventId: number): number | und
   return found;
 }
 
-/** Resets the planned run to `plan.resetTo`, re-applying the updates and signals after it; returns the new run's ID. */
-export async function applyRepair(client: Client, plan: RepairPlan, by: string): Promise<string> {
+/**
+ * Resets the planned run to `plan.resetTo`, re-applying the updates and signals after it; returns the
+ * new run's ID. A plan with cautions needs `force`.
+ */
+export async function applyRepair(client: Client, plan: RepairPlan, by: string, force = false): Promise<string> {
   if (plan.replays || plan.resetTo === undefined) throw new Refused(`${plan.workflowId} replays with this code: nothing to repair`);
+  if (plan.cautions?.length && !force) throw new Refused(`not resetting ${plan.workflowId} without --force: ${plan.cautions.join('; ')}`);
   // Temporal resets any run it is given, ending the current one: a second apply of one plan (a retried
-  // command) would throw away the repaired run. Only the run that was checked is reset.
+  // command) would throw away the repaired run. Only the run that was checked is reset (a repair from
+  // elsewhere between this check and the reset is not excluded, only unlikely).
   const current = (await client.workflow.getHandle(plan.workflowId).describe()).runId;
   if (current !== plan.runId) throw new Refused(`${plan.workflowId} is now in run ${current}, not the run ${plan.runId} that was checked: check it again`);
   // fromObject takes the event ID as a number (the request's int64 fields are Long objects).
@@ -117,12 +150,14 @@ export async function applyRepair(client: Client, plan: RepairPlan, by: string):
 }
 
 export function formatRepairPlan(p: RepairPlan): string {
-  if (p.replays) return `${p.workflowId} (run ${p.runId}) replays with this code: nothing to repair`;
+  if (p.replays) return `${p.workflowId} (run ${p.runId}, ${p.status}) replays with this code: nothing to repair`;
+  const r = p.redone!;
   return [
-    `${p.workflowId} (run ${p.runId}) does not replay with this code:`,
+    `${p.workflowId} (run ${p.runId}, ${p.status}) does not replay with this code${p.stuck ? ', and its workflow tasks fail on it: it is stuck' : ''}:`,
     `  ${p.failure}`,
     `repair: reset to event ${p.resetTo} (the last workflow task before event ${p.failsAt}); Temporal runs that task again.`,
-    `  redone: ${p.redone!.events} events after it are dropped and done again (${p.redone!.activities} activities, ${p.redone!.timers} timers);`,
+    `  redone: ${r.events} events from it on are dropped and done again (${r.activities} activities, ${r.timers} timers, ${r.incidentsOpened} incidents opened, ${r.signalsSent} signals sent);`,
     `  re-applied: ${p.reapplied!.updates} updates, ${p.reapplied!.signals} signals.`,
+    ...(p.cautions ?? []).map((c) => `  caution: ${c}`),
   ].join('\n');
 }

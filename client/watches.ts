@@ -120,17 +120,23 @@ export async function watchStatusOf(client: Client, id: string, events = 30, tim
     return await client.withDeadline(Date.now() + timeoutMs, () => watchHandle(client, id).query(statusQuery, events));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new Refused(`no watch "${id}"`);
-    if (err instanceof ServiceError && (err.cause as { code?: number } | undefined)?.code === DEADLINE_EXCEEDED) {
+    const cause = err instanceof ServiceError ? (err.cause as { code?: number; details?: string } | undefined) : undefined;
+    // The server gives up early (FAILED_PRECONDITION) on a task queue no worker has polled for a while.
+    if (cause?.code === DEADLINE_EXCEEDED || (cause?.code === FAILED_PRECONDITION && /no poller/i.test(cause.details ?? ''))) {
       throw new Error(
         `no worker answered for watch "${id}" within ${timeoutMs / 1000} s: is a release-watch worker running on its task queue? ` +
           '(its timers keep running; what comes due is acted on once a worker is back)',
       );
     }
+    const text = err instanceof Error ? [err.message, cause?.details].filter(Boolean).join(': ') : '';
+    if (/Nondeterminism error/.test(text)) throw new Error(`watch "${id}" does not replay with this code (${text}): see \`release-watch repair ${id}\``);
     throw err;
   }
 }
 
-const DEADLINE_EXCEEDED = 4; // gRPC status code
+// gRPC status codes
+const DEADLINE_EXCEEDED = 4;
+const FAILED_PRECONDITION = 9;
 
 /**
  * Sends a decision as an Update; a refusal becomes Refused with the watch's reason. Requests in

@@ -17,6 +17,7 @@ import {
   workflowInfo,
   inWorkflowContext,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type * as activities from '../activities';
 import { applyDecision, decisionError, DecisionEffect, openCheckpoint, deadlineMs } from '../core/checkpoints';
 import { Ack, ackError, findIncident, incidentSummary, Resolve, resolveError } from '../core/incidents';
@@ -484,6 +485,10 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: incidentSummary({ seq, severity, meaning }, openedAt + ackMs),
       staticDetails: `${spec.description}: ${r.reason}`,
+    }).catch((err: unknown) => {
+      // Only when a reset (release-watch repair) runs the task that opened it again: the incident is
+      // still open, paging as before, and the watch goes on with it.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     });
   }
 
