@@ -164,8 +164,12 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       inc.ackedHour ??= round1(hourNow());
       audit(state, Date.now(), hourNow(), 'incident', `incident ${inc.seq} acknowledged by ${a.by}`);
       changed();
+      // The answer is the acknowledgement as accepted: a report the incident sent before it had the
+      // acknowledgement can arrive during the signal's round trip and set this mirror back to open
+      // until the incident's next report.
+      const accepted = view(inc);
       await getExternalWorkflowHandle(inc.id).signal(incidentAckSignal, a);
-      return view(inc);
+      return accepted;
     },
     { validator: (a: Ack) => refuseWith(ackError(plan, state, a) ?? signed('ack', a)) },
   );

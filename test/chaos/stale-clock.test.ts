@@ -13,6 +13,9 @@ import { shortPlan } from '../helpers/world';
 import { workflowBundle } from '../helpers/servers';
 import { ChaosWorld, until } from './harness';
 
+/** How long the constructed queries wait for a worker: longer than the sticky queue's 10 s. */
+const LINGER_MS = 60_000;
+
 jest.setTimeout(180_000);
 
 const HOUR_MS = 5000;
@@ -42,7 +45,8 @@ test('a query served by a fresh worker after a crash does not wedge the watch (s
   await world.kill('random', undefined, () => {
     // Sent while nothing is pending: it goes to the dead worker's sticky queue and reaches the fresh
     // worker about 10 s later, after slot 2's timer fired (that task waits on the dead queue as well).
-    query = watchStatusOf(world.client, workflowId).then(
+    // The CLI gives up after 10 s; this query is made to wait, as a slower client's would.
+    query = watchStatusOf(world.client, workflowId, 30, LINGER_MS).then(
       (s) => `answered (hour ${s.hour})`,
       (err: Error) => `refused: ${err.message}`,
     );
@@ -82,7 +86,7 @@ test('a stale query that carries a decision does not take the worker down (comma
   await world.kill('random', undefined, () => {
     // Nothing is pending: the query goes to the dead worker's sticky queue and reaches the fresh
     // worker some 10 s later, with the decision (sent below, once that worker is up) in its history.
-    query = status().then(
+    query = watchStatusOf(world.client, workflowId, 30, LINGER_MS).then(
       (s) => `answered (hour ${s.hour})`,
       (err: Error) => `refused: ${err.message}`,
     );
