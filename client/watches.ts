@@ -116,27 +116,33 @@ export const STATUS_TIMEOUT_MS = 10_000;
  * outside a workflow task (test/replay/upstream.test.ts), so it should not wait long.
  */
 export async function watchStatusOf(client: Client, id: string, events = 30, timeoutMs = STATUS_TIMEOUT_MS): Promise<WatchStatus> {
+  const deadline = Date.now() + timeoutMs;
   try {
-    return await client.withDeadline(Date.now() + timeoutMs, () => watchHandle(client, id).query(statusQuery, events));
+    return await client.withDeadline(deadline, () => watchHandle(client, id).query(statusQuery, events));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new Refused(`no watch "${id}"`);
     const cause = err instanceof ServiceError ? (err.cause as { code?: number; details?: string } | undefined) : undefined;
-    // The server gives up early (FAILED_PRECONDITION) on a task queue no worker has polled for a while.
-    if (cause?.code === DEADLINE_EXCEEDED || (cause?.code === FAILED_PRECONDITION && /no poller/i.test(cause.details ?? ''))) {
+    const text = err instanceof Error ? [err.message, cause?.details].filter(Boolean).join(': ') : String(err);
+    // The deadline passed, or the server gave up first: it times the query out itself, and refuses
+    // (FAILED_PRECONDITION) on a task queue no worker has polled for a while.
+    const noWorker =
+      cause?.code === DEADLINE_EXCEEDED || /timed out before a worker|poller/i.test(cause?.details ?? '') || (cause?.code === CANCELLED && Date.now() >= deadline);
+    if (noWorker) {
       throw new Error(
         `no worker answered for watch "${id}" within ${timeoutMs / 1000} s: is a release-watch worker running on its task queue? ` +
           '(its timers keep running; what comes due is acted on once a worker is back)',
       );
     }
-    const text = err instanceof Error ? [err.message, cause?.details].filter(Boolean).join(': ') : '';
     if (/Nondeterminism error/.test(text)) throw new Error(`watch "${id}" does not replay with this code (${text}): see \`release-watch repair ${id}\``);
+    // The SDK's message for a failed query says only that; the server's reason is in its cause.
+    if (cause?.details) throw new Error(`${text} (gRPC code ${cause.code})`);
     throw err;
   }
 }
 
 // gRPC status codes
+const CANCELLED = 1;
 const DEADLINE_EXCEEDED = 4;
-const FAILED_PRECONDITION = 9;
 
 /**
  * Sends a decision as an Update; a refusal becomes Refused with the watch's reason. Requests in

@@ -119,10 +119,12 @@ async function waitForList<T>(fetch: () => Promise<T[]>): Promise<T[]> {
   return fetch();
 }
 
-test('status of a watch no worker serves: the CLI says so within its timeout, exit 1', async () => {
+test('status of a watch whose worker has stopped: the CLI says so within its timeout, exit 1', async () => {
   const plan = shortPlan(demoPlan(), 4, '60s');
   const release = { service: 'symphony', version: `v0.${randomUUID().slice(0, 8)}`, deployedAt: new Date().toISOString() };
-  const { workflowId } = await startWatch(env.client, { plan, release, startedBy: 'e2e', taskQueue: `nobody-${randomUUID()}` });
+  const queue = `stopped-${randomUUID()}`;
+  const { workflowId } = await startWatch(env.client, { plan, release, startedBy: 'e2e', taskQueue: queue });
+  await (await realWorker(env, queue)).runUntil(() => waitForStatus(env.client, workflowId, (s) => s.phase === 'watching', 'the watch under way'));
   const cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default' };
   const out = await run(join(__dirname, '..', '..', 'bin', 'release-watch'), ['status', workflowId, '--timeout', '2'], { env: cliEnv }).catch((e) => e);
   expect(out.code).toBe(1);
