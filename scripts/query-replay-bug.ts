@@ -8,6 +8,8 @@
 // When the new worker answers the query first, it applies the timer's event to do so and keeps the
 // activity that schedules for the task; the update is then accepted after it, which a replay does not
 // reproduce. With the guard (workflows/interceptors.ts), the query is refused when its clock is stale.
+// Which the new worker takes first (the query or the task, or both at once) varies, so rounds differ:
+// some replay, some do not, and in some the SDK drops the update (the client gets an error).
 // Usage: npx tsx scripts/query-replay-bug.ts [rounds per mode, default 4]
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
