@@ -57,6 +57,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
+  // The demo plan's tools and folders are relative to the repository (sim/bin/…, .data/…): its checks
+  // and levers run from there, wherever the command was started.
+  const reportsDir = resolve(opts.reportsDir ?? join(root, 'reports'));
+  const cwdBefore = process.cwd();
+  process.chdir(root);
+  stops.push(async () => process.chdir(cwdBefore));
   const onSignal = () => {
     say('\nstopping everything the demo started…');
     void stopAll().then(() => process.exit(130));
@@ -85,7 +91,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       SYMPHONY_LOGS: join(data, 'sim', 'logs'),
       LITELLM_LOG: join(data, 'sim', 'logs', 'litellm.log'),
       FEDERATION_HMAC_SECRET: 'demo-federation-secret',
-      RELEASE_WATCH_REPORTS: opts.reportsDir ?? join(root, 'reports'),
+      RELEASE_WATCH_REPORTS: reportsDir,
     });
     say(`  simulator at ${sim.url}`);
 

@@ -1,5 +1,5 @@
 // The one-command demo, in a fast mode: it runs to the end on its own and its final report tells the story.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -33,7 +33,16 @@ test('the demo runs its scripted faults to a released watch and the final report
   // A watch an earlier demo left running (stopped mid-run) is ended before this one starts.
   const leftOverId = 'watch-left-by-an-earlier-demo';
   await onDemoDatabase((client) => client.workflow.start('watchWorkflow', { taskQueue: 'release-watch', workflowId: leftOverId, args: [{}] }));
-  const result = await runDemo({ clock: '1s', exit: true, quiet: true, dataDir: join(dir, 'data'), reportsDir: join(dir, 'reports') });
+  // Started from another folder than the repository, as `release-watch dev` may be: the plan's tools still run.
+  const cwd = process.cwd();
+  process.chdir(dir);
+  let result: Awaited<ReturnType<typeof runDemo>>;
+  try {
+    result = await runDemo({ clock: '1s', exit: true, quiet: true, dataDir: join(dir, 'data'), reportsDir: join(dir, 'reports') });
+    expect(process.cwd()).toBe(realpathSync(dir)); // given back
+  } finally {
+    process.chdir(cwd);
+  }
   expect(result.leftOver).toBe(1);
   const leftOver = await onDemoDatabase((client) => client.workflow.getHandle(leftOverId).describe());
   expect(leftOver.status.name).toBe('TERMINATED');
