@@ -61,8 +61,7 @@ export async function planFromHistory(
     return { workflowId, runId, status, replays: true };
   } catch (err) {
     const message = (err as Error).message ?? String(err);
-    // The SDK wraps the core's one-line reason ("[TMPRL1100] Nondeterminism error: ...") in a long dump.
-    const failure = /\[TMPRL\d+\][^"]*/.exec(message)?.[0] ?? message;
+    const failure = replayFailureReason(message);
     const at = /HistoryEvent\(id: (\d+)/.exec(message)?.[1];
     if (!at) {
       throw new Refused(`${workflowId} does not replay, but not on a history event, so a reset would not help (fix the workflow code): ${failure}`);
@@ -111,6 +110,11 @@ export async function planFromHistory(
       cautions,
     };
   }
+}
+
+/** The core's one-line reason ("[TMPRL1100] Nondeterminism error: ...") out of the long dump the SDK wraps it in. */
+export function replayFailureReason(message: string): string {
+  return /\[TMPRL\d+\][^"]*/.exec(message)?.[0] ?? message;
 }
 
 function lastTaskCompletedBefore(events: Event[], eventId: number): number | undefined {

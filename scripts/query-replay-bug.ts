@@ -13,7 +13,9 @@
 // Usage: npx tsx scripts/query-replay-bug.ts [rounds per mode, default 4]
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Runtime, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { replayFailureReason } from '../client/repair';
+import { until } from '../test/helpers/poll';
 import { devServerEnv } from '../test/helpers/servers';
 import { bumpUpdate, countQuery } from './query-replay-bug/workflow';
 
@@ -21,24 +23,17 @@ const noop = () => undefined;
 const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
 Runtime.install({ logger: quiet });
 
-async function round(env: TestWorkflowEnvironment, guarded: boolean, n: number): Promise<string> {
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('./query-replay-bug/workflow'),
-    workflowInterceptorModules: guarded ? [require.resolve('../workflows/interceptors')] : [],
-    logger: quiet,
-  });
+async function round(env: TestWorkflowEnvironment, workflowBundle: WorkflowBundleWithSourceMap, guarded: boolean, n: number): Promise<string> {
   const taskQueue = `query-bug-${guarded ? 'guarded' : 'bare'}-${n}`;
   const worker = () => Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: { ping: async () => undefined } });
   const handle = await env.client.workflow.start('tickWorkflow', { taskQueue, workflowId: `${taskQueue}-${Date.now()}` });
   const history = async () => (await handle.fetchHistory()).events ?? [];
-  await (await worker()).runUntil(async () => {
-    while (!(await history()).some((e) => e.timerStartedEventAttributes)) await new Promise((r) => setTimeout(r, 20));
-  });
+  await (await worker()).runUntil(() => until(async () => (await history()).some((e) => e.timerStartedEventAttributes), 'the first timer', 30_000, 20));
   const query = handle.query(countQuery).then(
     (c) => `answered ${c}`,
     (e: Error) => `refused (${/stale workflow clock/.test(e.message) ? 'stale clock' : e.message.slice(0, 60)})`,
   );
-  while (!(await history()).some((e) => e.timerFiredEventAttributes)) await new Promise((r) => setTimeout(r, 20));
+  await until(async () => (await history()).some((e) => e.timerFiredEventAttributes), 'the timer to fire', 30_000, 20);
   const update = handle.startUpdate(bumpUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED });
   await new Promise((r) => setTimeout(r, 300));
   const outcome = await (await worker()).runUntil(async () => {
@@ -52,7 +47,7 @@ async function round(env: TestWorkflowEnvironment, guarded: boolean, n: number):
   await handle.terminate('round over');
   const replay = await Worker.runReplayHistory({ workflowBundle, replayName: taskQueue }, await handle.fetchHistory(), handle.workflowId).then(
     () => 'replays',
-    (e: Error) => `DOES NOT REPLAY (${/\[TMPRL\d+\][^"]*/.exec(e.message)?.[0] ?? e.message.slice(0, 80)})`,
+    (e: Error) => `DOES NOT REPLAY (${replayFailureReason(e.message).slice(0, 200)})`,
   );
   return `${guarded ? 'with the guard   ' : 'without the guard'} round ${n}: ${outcome}; the history ${replay}`;
 }
@@ -61,7 +56,14 @@ async function main() {
   const rounds = Number(process.argv[2] ?? 4);
   const env = await devServerEnv();
   try {
-    for (const guarded of [false, true]) for (let n = 1; n <= rounds; n++) console.log(await round(env, guarded, n));
+    for (const guarded of [false, true]) {
+      const workflowBundle = await bundleWorkflowCode({
+        workflowsPath: require.resolve('./query-replay-bug/workflow'),
+        workflowInterceptorModules: guarded ? [require.resolve('../workflows/interceptors')] : [],
+        logger: quiet,
+      });
+      for (let n = 1; n <= rounds; n++) console.log(await round(env, workflowBundle, guarded, n));
+    }
   } finally {
     await env.teardown();
   }
