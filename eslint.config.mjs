@@ -5,8 +5,8 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const SANDBOX =
-  'Workflow code runs in the deterministic sandbox: no Node built-ins and no activity code here ' +
-  '(call activities through proxyActivities; `import type` is fine).';
+  'Workflow code and the core domain run in the deterministic sandbox: no Node built-ins, no activity code and no ' +
+  'plan-loading code (zod, probes, sinks) here (call activities through proxyActivities; `import type` is fine).';
 
 // Every Node built-in, bare and with the node: prefix (fs, fs/promises, child_process, http, crypto, timers, worker_threads ...).
 const nodeBuiltins = [...new Set(builtinModules.filter((m) => !m.startsWith('_')).map((m) => m.replace(/^node:/, '')))];
@@ -73,18 +73,36 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    // The workflows and the deterministic domain they run (core/): nothing from Node, no activity code,
+    // and no plan-loading code (zod, probes, sinks) in the workflow bundle; types are fine.
+    files: ['workflows/**/*.ts', 'core/**/*.ts'],
     rules: {
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: SANDBOX, allowTypeImports: true })),
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: SANDBOX, allowTypeImports: true })),
+            { name: 'zod', message: SANDBOX, allowTypeImports: true },
+          ],
           patterns: [
             { group: ['node:*'], message: SANDBOX, allowTypeImports: true },
             { group: ['**/activities', '**/activities/**'], message: SANDBOX, allowTypeImports: true },
+            { group: ['**/plan/schema', '**/plan/validate', '**/plan/fields', '**/probes', '**/probes/**', '**/sinks', '**/sinks/**'], message: SANDBOX, allowTypeImports: true },
+            { group: ['**/client/**', '**/worker/**', '**/report/**', '**/config/**'], message: SANDBOX, allowTypeImports: true },
           ],
         },
+      ],
+    },
+  },
+  {
+    // A worker runs workflows and activities; it does not need the command line.
+    files: ['worker/**/*.ts', 'activities/**/*.ts', 'probes/**/*.ts', 'sinks/**/*.ts'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/client/**'], message: 'The worker and what it runs do not import client code.', allowTypeImports: true }] },
       ],
     },
   },

@@ -1,5 +1,23 @@
-// Everything that touches the world, registered on the worker as one set of activities.
-export { runCheck } from './checks';
-export { notify } from './notify';
-export { pullLever } from './levers';
-export { writeIncidentDoc, writeReport } from './reports';
+// Everything that touches the world, made from its dependencies (the environment the probes, levers
+// and sinks resolve against) and registered on the worker as one set of activities.
+import type { Env } from '../core/vars';
+import { createRunCheck } from './checks';
+import { createPullLever } from './levers';
+import { createNotify } from './notify';
+import { createReportWriters } from './reports';
+
+export interface ActivityDeps {
+  /** The worker's environment: vars overrides, sink URLs and keys, secrets. */
+  env: Env;
+}
+
+export function createActivities(deps: ActivityDeps = { env: process.env }) {
+  return {
+    runCheck: createRunCheck(deps.env),
+    notify: createNotify(deps.env),
+    pullLever: createPullLever(deps.env),
+    ...createReportWriters(deps.env),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

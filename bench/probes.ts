@@ -9,8 +9,11 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import * as activities from '../activities';
-import { runCheck } from '../activities/checks';
+import { createActivities } from '../activities';
+import { createRunCheck } from '../activities/checks';
+
+const activities = createActivities();
+const runCheck = createRunCheck(process.env);
 import { startWatch, watchStatusOf } from '../client/watches';
 import type { CheckRequest, CheckResult } from '../core/messages';
 import { Check, type CheckSpec, type Plan } from '../plan/schema';

@@ -6,7 +6,7 @@ import { isDuration } from '../plan/duration';
 import { formatPlanError, loadPlan, PlanInvalid } from '../plan/validate';
 import type { DecisionName } from '../plan/schema';
 import { DECISIONS } from '../plan/schema';
-import { temporalTarget, webUiLink } from './connection';
+import { temporalTarget, webUiLink } from '../config/connection';
 import { formatStatus } from './format';
 import { listWatches } from './list';
 import { applyRepair, formatRepairPlan, planRepair } from './repair';
@@ -158,11 +158,9 @@ Examples:
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  release-watch report watch-symphony-v1.0 --out /tmp/reports')
     .action(async (id: string, o: { out: string; json?: boolean }) => {
-      const { writeReport } = await import('../activities/reports');
+      const { writeReportFiles } = await import('../activities/reports');
       const status = await watchStatusOf(await connect(), id, 0);
-      // On demand the folder given here wins over the worker's RELEASE_WATCH_REPORTS.
-      delete process.env.RELEASE_WATCH_REPORTS;
-      const files = await writeReport({ kind: 'on-demand', hour: status.hour, status, reportsDir: o.out });
+      const files = await writeReportFiles({ kind: 'on-demand', hour: status.hour, status, reportsDir: o.out }, o.out);
       print(!!o.json, files, () => `${files.path}\n${files.json}\n${files.html}`);
     });
 

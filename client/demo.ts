@@ -7,8 +7,9 @@ import { NativeConnection } from '@temporalio/worker';
 import type { WatchStatus } from '../core/status';
 import { loadPlan } from '../plan/validate';
 import { createTimelineApplier, startSimulator, type TimelineStep } from '../sim';
+import { makeCurrent } from '../worker/versions';
 import { createWorker } from '../worker/worker';
-import { webUiLink } from './connection';
+import { webUiLink } from '../config/connection';
 import { startDevServer } from './devserver';
 import { KEYRING_ENV } from './keys';
 import { acknowledge, decide, resolveIncident, startWatch, watchStatusOf } from './watches';
@@ -102,13 +103,16 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     if (leftOver) say(`  ended ${leftOver} workflow(s) left running by an earlier demo in ${data}`);
 
     const nativeConnection = await NativeConnection.connect({ address: server.address });
-    const worker = await createWorker(nativeConnection, 'default');
+    const { worker, buildId, deployment } = await createWorker(nativeConnection, 'default');
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();
       await running;
       await nativeConnection.close();
     });
+    // The demo's database outlives its runs: this run's code is made current, whatever ran before.
+    await makeCurrent(nativeConnection.workflowService, 'default', deployment!, buildId);
+    say(`  worker: ${deployment} version ${buildId}`);
 
     const version = `v1.0-demo.${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}`;
     const started = await startWatch(client, {

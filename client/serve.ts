@@ -10,7 +10,7 @@ import { Client, Connection, isGrpcDeadlineError, isGrpcServiceError } from '@te
 import type { Release } from '../core/messages';
 import type { Plan } from '../plan/schema';
 import { formatPlanError, loadPlan, PlanInvalid } from '../plan/validate';
-import { TemporalTarget, temporalTarget, webUiLink } from './connection';
+import { TemporalTarget, temporalTarget, webUiLink } from '../config/connection';
 import {
   DELIVERY_HEADER,
   EnvironmentMapping,

@@ -11,7 +11,6 @@ import type { WatchStatus } from '../core/status';
 import type { Plan } from '../plan/schema';
 import { signIfKeyed } from './keys';
 import {
-  ackUpdate,
   approveUpdate,
   decideSignal,
   emergencyUpdate,
@@ -20,7 +19,6 @@ import {
   incidentResolveUpdate,
   IncidentView,
   REFUSED,
-  resolveUpdate,
   SA,
   statusQuery,
   TASK_QUEUE,
@@ -169,38 +167,48 @@ export function refusal(err: unknown, id?: string): unknown {
   return err;
 }
 
-/** Acknowledges through the watch; once the watch has ended, through the incident itself (it still pages). */
+/** `3`, `incident-3` or the incident's workflow ID: the incident workflow of watch `id` it names. */
+export function incidentWorkflowId(id: string, ref: unknown): { incidentId: string; seq: number } | undefined {
+  const text = typeof ref === 'string' || typeof ref === 'number' ? String(ref).trim() : '';
+  const seq = /^(?:incident-)?(\d{1,6})$/.exec(text)?.[1] ?? (text.startsWith(`${id}/incident-`) ? /^\d{1,6}$/.exec(text.slice(id.length + '/incident-'.length))?.[0] : undefined);
+  return seq === undefined ? undefined : { incidentId: `${id}/incident-${Number(seq)}`, seq: Number(seq) };
+}
+
+/** Acknowledges an incident: the incident workflow itself takes it (it owns its state) and tells its watch. */
 export async function acknowledge(client: Client, id: string, a: Ack, updateId?: string): Promise<IncidentView> {
-  const signed = signIfKeyed(id, 'ack', a);
-  return update(client, id, ackUpdate, signed, updateId).catch((err: unknown) => afterWatch(err, client, id, incidentAckUpdate, signed, updateId));
+  return answerIncident(client, id, incidentAckUpdate, signIfKeyed(id, 'ack', a), updateId);
 }
 
 export async function resolveIncident(client: Client, id: string, r: Resolve, updateId?: string): Promise<IncidentView> {
-  const signed = signIfKeyed(id, 'resolve', r);
-  return update(client, id, resolveUpdate, signed, updateId).catch((err: unknown) => afterWatch(err, client, id, incidentResolveUpdate, signed, updateId));
+  return answerIncident(client, id, incidentResolveUpdate, signIfKeyed(id, 'resolve', r), updateId);
 }
 
-/** An answer for an incident of an ended watch goes to the incident workflow, which validates it the same way. */
-async function afterWatch<A extends Ack | Resolve>(
-  err: unknown,
-  client: Client,
-  id: string,
-  def: UpdateDefinition<IncidentRecord, [A]>,
-  answer: A,
-  updateId?: string,
-): Promise<IncidentView> {
-  if (!(err instanceof Refused) || !err.message.startsWith('no running watch')) throw err;
-  const ref = answer && typeof answer === 'object' ? String(answer.incident ?? '').trim() : '';
-  const seq = /^(?:incident-)?(\d+)$/.exec(ref)?.[1] ?? (ref.startsWith(`${id}/incident-`) ? ref.slice(id.length + '/incident-'.length) : undefined);
-  if (!seq) throw err;
-  const incidentId = `${id}/incident-${seq}`;
+async function answerIncident<A extends Ack | Resolve>(client: Client, id: string, def: UpdateDefinition<IncidentRecord, [A]>, answer: A, updateId?: string): Promise<IncidentView> {
+  const what = def === (incidentAckUpdate as unknown) ? 'an acknowledgement needs incident and by' : 'a resolution needs incident, by, root cause and resolution';
+  if (!answer || typeof answer !== 'object') throw new Refused(what);
+  const ref = answer.incident as unknown;
+  if (ref === undefined || ref === null || (typeof ref === 'string' && !ref.trim())) throw new Refused('incident is required');
+  const target = incidentWorkflowId(id, ref);
+  if (!target) throw new Refused(`no incident ${JSON.stringify(String(ref).slice(0, 80))} in this watch (an incident is its number, incident-<n> or ${id}/incident-<n>)`);
   try {
-    const rec = await client.workflow.getHandle(incidentId).executeUpdate(def, { args: [answer], updateId: updateId ?? randomUUID() });
-    return { id: incidentId, seq: Number(seq), state: rec.state, holder: rec.holder };
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) throw new Refused(`watch "${id}" has ended and incident ${seq} is not open (resolved, or never opened)`);
-    throw refusal(e, id);
+    const rec = await executeUpdate(client.workflow.getHandle(target.incidentId), def, answer, updateId);
+    return { id: target.incidentId, seq: target.seq, state: rec.state, holder: rec.holder };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw await closedIncident(client, target.incidentId, target.seq, ref);
+    throw refusal(err, id);
   }
+}
+
+/** Why an incident cannot take an answer when its workflow is not running: resolved, ended otherwise, or never opened. */
+async function closedIncident(client: Client, incidentId: string, seq: number, ref: unknown): Promise<Refused> {
+  const status = await client.workflow
+    .getHandle(incidentId)
+    .describe()
+    .then((d) => d.status.name)
+    .catch(() => undefined);
+  if (status === 'COMPLETED') return new Refused(`incident ${seq} is already resolved`);
+  if (status) return new Refused(`incident ${seq} has ended (${status.toLowerCase()}) without a resolution`);
+  return new Refused(`no incident ${JSON.stringify(String(ref))} in this watch`);
 }
 
 export async function emergency(client: Client, id: string, e: Emergency, updateId?: string): Promise<LeverRequest> {
@@ -214,8 +222,34 @@ export async function approveLever(client: Client, id: string, a: Approve, updat
 /** Every human request is an Update with an id (a retried call is applied once); a refusal becomes Refused. */
 async function update<Ret, Arg>(client: Client, id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId?: string): Promise<Ret> {
   try {
-    return await watchHandle(client, id).executeUpdate(def, { args: [arg], updateId: updateId ?? randomUUID() });
+    return await executeUpdate(watchHandle(client, id), def, arg, updateId);
   } catch (err) {
     throw refusal(err, id);
   }
+}
+
+/** How many times an answer the SDK dropped is sent again (with the same update ID, so it applies once). */
+export const DROPPED_UPDATE_RETRIES = 5;
+
+/**
+ * Sends an update. The known SDK 1.24 bug (docs/sdk-query-bug.md) can drop an update a worker took
+ * ("wasn't processed by worker"): it is sent again with the same update ID, a bounded number of times,
+ * so an answer is never lost to it and never applied twice.
+ */
+export async function executeUpdate<Ret, Arg>(handle: WorkflowHandle, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId: string = randomUUID()): Promise<Ret> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handle.executeUpdate(def, { args: [arg], updateId });
+    } catch (err) {
+      if (attempt > DROPPED_UPDATE_RETRIES || !isDroppedUpdate(err)) throw err;
+    }
+  }
+}
+
+/** The error of an update the worker's SDK dropped rather than accepted or refused. */
+export function isDroppedUpdate(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (/wasn'?t processed by worker|was not processed by worker/i.test(String((e as Error).message ?? ''))) return true;
+  }
+  return false;
 }

@@ -6,7 +6,22 @@ import { isDuration, parseDuration } from '../plan/duration';
 import type { ConditionSpec, Outcome } from '../plan/schema';
 import type { ConditionResult } from './messages';
 
-export type ProbeKind = 'http' | 'command' | 'log';
+/**
+ * A placeholder a probe kind offers its conditions: `[STATUS]`, `[BODY].a.b`, `[LOG].alert`. Each kind
+ * declares its own (probes/<kind>); the language itself knows none.
+ */
+export interface PlaceholderSpec {
+  name: string;
+  /** What it holds, for the plan reference and error messages. */
+  doc: string;
+  /** Fields it has: none (a number or text), any (JSON), or these. */
+  fields: 'none' | 'any' | readonly string[];
+  /** How a number in it reads to a person: milliseconds (`45.2s`). */
+  unit?: 'ms';
+}
+
+/** The placeholder values one probe run produced; absent ones are missing data. */
+export type ProbeValues = Record<string, unknown>;
 
 /** What a log probe exposes as [LOG]. */
 export interface LogValues {
@@ -16,38 +31,6 @@ export interface LogValues {
   patterns: Record<string, number>;
   lines: number;
   cost: number;
-}
-
-/** The placeholder values one probe run produced; absent ones are missing data. */
-export interface ProbeValues {
-  STATUS?: number;
-  /** Milliseconds. */
-  RESPONSE_TIME?: number;
-  EXIT_CODE?: number;
-  BODY?: unknown;
-  STDOUT?: unknown;
-  STDERR?: string;
-  LOG?: LogValues;
-}
-
-export type Placeholder = keyof ProbeValues;
-
-const PLACEHOLDER_KINDS: Record<Placeholder, readonly ProbeKind[]> = {
-  STATUS: ['http'],
-  RESPONSE_TIME: ['http', 'command', 'log'],
-  EXIT_CODE: ['command'],
-  BODY: ['http'],
-  STDOUT: ['command'],
-  STDERR: ['command'],
-  LOG: ['log'],
-};
-
-/** Placeholders whose value is a number or text, so they have no fields to read. */
-const SCALAR_PLACEHOLDERS = new Set<Placeholder>(['STATUS', 'RESPONSE_TIME', 'EXIT_CODE', 'STDERR']);
-const LOG_FIELDS = ['alert', 'warning', 'normal', 'patterns', 'lines', 'cost'];
-
-export function placeholdersFor(kind: ProbeKind): Placeholder[] {
-  return (Object.keys(PLACEHOLDER_KINDS) as Placeholder[]).filter((p) => PLACEHOLDER_KINDS[p].includes(kind));
 }
 
 // ---- parsing ------------------------------------------------------------------------------
@@ -71,10 +54,16 @@ const FUNCTION_ARITY: Record<string, number> = {
   any: 3,
 };
 
+/** A placeholder as an expression reads it: `[LOG].patterns.oom` is LOG with path [patterns, oom]. */
+interface PlaceholderUse {
+  name: string;
+  path: string[];
+}
+
 interface Compiled {
   ast?: Node;
   error?: string;
-  placeholders: Placeholder[];
+  uses: PlaceholderUse[];
 }
 
 const MAX_CACHED = 2_000;
@@ -90,16 +79,16 @@ function compile(expr: string): Compiled {
 }
 
 function compileUncached(expr: string): Compiled {
-  if (expr.trim() === '') return { error: 'empty condition', placeholders: [] };
+  if (expr.trim() === '') return { error: 'empty condition', uses: [] };
   let ast: Node;
   try {
     ast = jsep(toParserSource(expr));
   } catch (err) {
-    return { error: `syntax error: ${(err as Error).message}`, placeholders: [] };
+    return { error: `syntax error: ${(err as Error).message}`, uses: [] };
   }
   const error = structureError(ast);
-  if (error) return { error, placeholders: [] };
-  return { ast, placeholders: placeholdersIn(ast) };
+  if (error) return { error, uses: [] };
+  return { ast, uses: placeholderUses(ast) };
 }
 
 /**
@@ -197,14 +186,8 @@ function placeholderName(node: Node): string | undefined {
   return (elements[0] as jsep.Identifier).name;
 }
 
-function isPlaceholder(name: string): name is Placeholder {
-  return Object.prototype.hasOwnProperty.call(PLACEHOLDER_KINDS, name);
-}
-
 function placeholderError(node: jsep.ArrayExpression): string | undefined {
-  const name = placeholderName(node);
-  if (name === undefined) return 'lists are not supported; placeholders are written like [STATUS]';
-  return isPlaceholder(name) ? undefined : `unknown placeholder [${name}]`;
+  return placeholderName(node) === undefined ? 'lists are not supported; placeholders are written like [STATUS]' : undefined;
 }
 
 /** A member path is only read from a placeholder: [BODY].cards[0].status. */
@@ -213,14 +196,8 @@ function memberError(node: jsep.MemberExpression): string | undefined {
   if (root.type !== 'ArrayExpression') return 'fields can only be read from a placeholder, e.g. [BODY].services.ollama';
   const rootError = placeholderError(root as jsep.ArrayExpression);
   if (rootError) return rootError;
-  const name = placeholderName(root) as Placeholder;
-  if (SCALAR_PLACEHOLDERS.has(name)) return `[${name}] has no fields`;
   if (keys.some((key) => key.computed && !isLiteralKey(key.node))) {
-    return `[${name}]: a field in brackets is a quoted string or a number, e.g. [BODY].cards[0]`;
-  }
-  const first = keys[0];
-  if (name === 'LOG' && !first.computed && !LOG_FIELDS.includes((first.node as jsep.Identifier).name)) {
-    return `unknown field [LOG].${(first.node as jsep.Identifier).name} (one of ${LOG_FIELDS.join(', ')})`;
+    return `[${placeholderName(root)}]: a field in brackets is a quoted string or a number, e.g. [BODY].cards[0]`;
   }
   return undefined;
 }
@@ -271,16 +248,32 @@ function regexProblem(source: string): string | undefined {
   }
 }
 
-function placeholdersIn(node: Node): Placeholder[] {
-  const found = new Set<Placeholder>();
+function placeholderUses(node: Node): PlaceholderUse[] {
+  const uses: PlaceholderUse[] = [];
   const visit = (n: Node | null | undefined) => {
     if (!n || typeof n !== 'object') return;
+    if (n.type === 'MemberExpression') {
+      const { root, keys } = memberPath(n as jsep.MemberExpression);
+      const name = placeholderName(root);
+      if (name !== undefined) uses.push({ name, path: keys.map(keyText) });
+      else visit(root);
+      for (const key of keys) if (key.computed) visit(key.node);
+      return;
+    }
     const name = placeholderName(n);
-    if (name !== undefined && isPlaceholder(name)) found.add(name);
-    for (const child of childNodes(n)) visit(child);
+    if (name !== undefined) uses.push({ name, path: [] });
+    else for (const child of childNodes(n)) visit(child);
   };
   visit(node);
-  return [...found];
+  return uses;
+}
+
+function keyText(key: { node: Node; computed: boolean }): string {
+  return key.computed ? String((key.node as jsep.Literal).value) : (key.node as jsep.Identifier).name;
+}
+
+function hasPlaceholder(node: Node): boolean {
+  return placeholderUses(node).length > 0;
 }
 
 function childNodes(node: Node): Node[] {
@@ -302,18 +295,38 @@ function childNodes(node: Node): Node[] {
 
 // ---- static check ------------------------------------------------------------------------
 
+/** A probe kind as the condition language sees it: its name and the placeholders it offers. */
+export interface PlaceholderScope {
+  kind: string;
+  placeholders: readonly PlaceholderSpec[];
+  /** Every placeholder any kind offers, to tell "not for this kind" from "no such placeholder". */
+  known?: readonly PlaceholderSpec[];
+}
+
 /** Why the expression is not a valid condition for this kind of probe, or undefined. */
-export function conditionError(expr: string, kind: ProbeKind): string | undefined {
+export function conditionError(expr: string, scope: PlaceholderScope): string | undefined {
   const c = compile(expr);
   if (c.error) return c.error;
-  for (const p of c.placeholders) {
-    if (!PLACEHOLDER_KINDS[p].includes(kind)) return `[${p}] is not available for ${article(kind)} ${kind} probe`;
+  for (const use of c.uses) {
+    const spec = scope.placeholders.find((p) => p.name === use.name);
+    if (!spec) {
+      if ((scope.known ?? []).some((p) => p.name === use.name)) return `[${use.name}] is not available for ${article(scope.kind)} ${scope.kind} probe`;
+      return `unknown placeholder [${use.name}]`;
+    }
+    if (use.path.length === 0) continue;
+    if (spec.fields === 'none') return `[${use.name}] has no fields`;
+    if (spec.fields !== 'any' && !spec.fields.includes(use.path[0])) return `unknown field [${use.name}].${use.path[0]} (one of ${spec.fields.join(', ')})`;
   }
   return undefined;
 }
 
-function article(kind: ProbeKind): string {
-  return kind === 'http' ? 'an' : 'a';
+/** The placeholders an expression reads, with the path read from each. */
+export function placeholdersRead(expr: string): Array<{ name: string; path: string[] }> {
+  return compile(expr).uses;
+}
+
+function article(kind: string): string {
+  return /^(?:[aeiou]|http)/i.test(kind) ? 'an' : 'a';
 }
 
 // ---- evaluation ---------------------------------------------------------------------------
@@ -351,7 +364,7 @@ function valueOfNode(node: Node, values: ProbeValues): unknown {
     case 'Literal':
       return (node as jsep.Literal).value;
     case 'ArrayExpression':
-      return values[placeholderName(node) as Placeholder];
+      return values[placeholderName(node)!];
     case 'MemberExpression': {
       const m = node as jsep.MemberExpression;
       const key = m.computed ? valueOfNode(m.property, values) : (m.property as jsep.Identifier).name;
@@ -509,8 +522,8 @@ export function severityRank(severity: string | undefined): number {
 }
 
 /** Every condition against the values: worst outcome wins, with the worst severity among the conditions that gave it. */
-export function judge(conditions: ConditionSpec[], values: ProbeValues, checkSeverity: string): Verdict {
-  const results = conditions.map((c) => judgeCondition(c, values, checkSeverity));
+export function judge(conditions: ConditionSpec[], values: ProbeValues, checkSeverity: string, placeholders: readonly PlaceholderSpec[] = []): Verdict {
+  const results = conditions.map((c) => judgeCondition(c, values, checkSeverity, placeholders));
   const outcome = results.reduce<Outcome>((worst, r) => (OUTCOME_RANK[r.outcome] > OUTCOME_RANK[worst] ? r.outcome : worst), 'ok');
   if (outcome === 'ok') return { outcome, reason: 'all conditions hold', conditions: results };
   const culprits = results.filter((r) => r.outcome === outcome);
@@ -521,11 +534,15 @@ export function judge(conditions: ConditionSpec[], values: ProbeValues, checkSev
   return { outcome, severity, reason: describeResult(culprits[0]), conditions: results };
 }
 
-function judgeCondition(spec: ConditionSpec, values: ProbeValues, checkSeverity: string): ConditionResult {
+function judgeCondition(spec: ConditionSpec, values: ProbeValues, checkSeverity: string, placeholders: readonly PlaceholderSpec[]): ConditionResult {
   const c = typeof spec === 'string' ? { name: spec, pass: spec } : { ...spec, name: spec.name ?? spec.pass };
   const severity = c.severity ?? checkSeverity;
+  // A plan is validated against its probe kind before it runs; a condition that still reads what the
+  // kind does not offer (a worker older than the plan) fails with the reason, never passes on nothing.
+  const unknown = placeholders.length ? [c.pass, ...(c.warn ? [c.warn] : [])].flatMap((e) => compile(e).uses).find((u) => !placeholders.some((p) => p.name === u.name)) : undefined;
+  if (unknown) return { name: c.name, outcome: 'fail', severity, detail: `invalid condition: unknown placeholder [${unknown.name}]` };
   const outcome: Outcome = holds(c.pass, values) ? 'ok' : c.warn !== undefined && holds(c.warn, values) ? 'warn' : 'fail';
-  const detail = describeValues([c.pass, ...(c.warn ? [c.warn] : [])], values);
+  const detail = describeValues([c.pass, ...(c.warn ? [c.warn] : [])], values, placeholders);
   return { name: c.name, outcome, severity, ...(detail ? { detail } : {}) };
 }
 
@@ -534,7 +551,8 @@ function describeResult(result: ConditionResult): string {
 }
 
 /** "[RESPONSE_TIME] = 45.2s, words([STDOUT].sixWord) = 5": what the expressions looked at. */
-export function describeValues(exprs: string[], values: ProbeValues): string | undefined {
+export function describeValues(exprs: string[], values: ProbeValues, placeholders: readonly PlaceholderSpec[] = []): string | undefined {
+  const inMs = new Set(placeholders.filter((p) => p.unit === 'ms').map((p) => `[${p.name}]`));
   const seen = new Map<string, string>();
   for (const expr of exprs) {
     const c = compile(expr);
@@ -544,7 +562,7 @@ export function describeValues(exprs: string[], values: ProbeValues): string | u
     }
     for (const term of observedTerms(c.ast)) {
       const text = render(term);
-      if (!seen.has(text)) seen.set(text, `${text} = ${formatValue(valueOfNode(term, values), text === '[RESPONSE_TIME]')}`);
+      if (!seen.has(text)) seen.set(text, `${text} = ${formatValue(valueOfNode(term, values), inMs.has(text))}`);
     }
   }
   if (seen.size === 0) return undefined;
@@ -560,7 +578,7 @@ function observedTerms(node: Node): Node[] {
   const terms: Node[] = [];
   if (node.type === 'CallExpression') {
     const name = ((node as jsep.CallExpression).callee as jsep.Identifier).name;
-    if (COUNTING_FUNCTIONS.has(name) && placeholdersIn(node).length > 0) terms.push(node);
+    if (COUNTING_FUNCTIONS.has(name) && hasPlaceholder(node)) terms.push(node);
   }
   for (const child of childNodes(node)) terms.push(...observedTerms(child));
   return terms;
@@ -594,9 +612,9 @@ function render(node: Node): string {
   }
 }
 
-function formatValue(value: unknown, isResponseTime: boolean): string {
+function formatValue(value: unknown, isMs: boolean): string {
   if (value === undefined) return 'missing';
-  if (isResponseTime && typeof value === 'number') return formatMs(value);
+  if (isMs && typeof value === 'number') return formatMs(value);
   if (typeof value === 'string') return JSON.stringify(clip(value, 80));
   if (typeof value === 'object' && value !== null) return clip(JSON.stringify(value), 80);
   return String(value);

@@ -4,6 +4,9 @@ import type { Signature } from './signatures';
 import { TEXT_MAX } from './incidents';
 import { isEnded, WatchState } from './state';
 
+/** The lever a checkpoint's rollback decision pulls, when the plan has one by this name. */
+export const ROLLBACK_LEVER = 'rollback';
+
 export interface Emergency {
   lever: string;
   by: string;

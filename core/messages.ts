@@ -41,9 +41,10 @@ export interface CheckRequest {
   release: Release;
   /** Trigger conditions over this check's values; the names of those that hold come back in `triggers`. */
   triggers: Array<{ name: string; when: string }>;
-  logCursor?: LogCursor;
-  /** The watch's first read of a log check: start at each file's end. */
-  logFromEnd?: boolean;
+  /** What the probe kept from this check's previous run (a log cursor), carried by the watch. */
+  cursor?: unknown;
+  /** The watch's first run of this check (a log probe starts at each file's end). */
+  first?: boolean;
 }
 
 export interface ConditionResult {
@@ -61,7 +62,6 @@ export interface LogSummary {
   samples: { normal: string[]; warning: string[]; alert: string[] };
   /** Files found truncated or replaced since the last read, read again from their start. */
   rotated: string[];
-  cursor: LogCursor;
   /** Sum of the probe's `costField` over the JSON lines read in this run ([LOG].cost). */
   cost?: number;
 }
@@ -81,6 +81,8 @@ export interface CheckResult {
   triggers: string[];
   /** Bounded excerpt of what the probe saw (at most 2 KB). */
   evidence: string;
+  /** What the next run of this check needs (a log cursor). */
+  cursor?: unknown;
   log?: LogSummary;
   startedAt: string;
 }

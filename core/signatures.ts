@@ -92,3 +92,21 @@ export function validPublicKey(hex: string): boolean {
     return false;
   }
 }
+
+/**
+ * The nonces one signer scope has accepted (the watch for decisions and levers, each incident for its
+ * acknowledgements and resolution): a signature counts once. Wraps the list kept in that scope's state.
+ */
+export class NonceStore {
+  constructor(private readonly used: string[]) {}
+
+  /** Why this request's signature is not accepted in this scope, or undefined. */
+  error(roster: Pick<Plan, 'people' | 'profile' | 'signedApprovals'>, watchId: string, kind: SignedKind, request: Signable): string | undefined {
+    return signatureError(roster, this.used, watchId, kind, request);
+  }
+
+  /** Called by the handler once the request is accepted. */
+  spend(request: Signable): void {
+    if (request.signature) this.used.push(request.signature.nonce);
+  }
+}

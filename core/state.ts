@@ -1,9 +1,10 @@
 // The watch's state and the pure rules that change it. The workflow holds one WatchState, changes
 // it only through these functions, and carries it whole across continue-as-new.
 import { watchHours } from '../plan/duration';
+import { round1, round2 } from './hours';
 import type { CheckpointSpec, DecisionName, Outcome, Plan } from '../plan/schema';
 import type { LeverRequest } from './levers';
-import type { CheckResult, Decide, LogCursor, Release } from './messages';
+import type { CheckResult, Decide, Release } from './messages';
 import { initialSchedule, ScheduleState } from './schedule';
 
 export const SERIES_MAX = 120;
@@ -72,6 +73,10 @@ export interface CheckpointState {
   basedOn?: string;
 }
 
+/**
+ * The watch's view of one of its incidents. The incident workflow owns the incident: everything after
+ * opening comes from its reports (core/incidents.ts IncidentChange), never from the watch itself.
+ */
 export interface IncidentState {
   id: string;
   seq: number;
@@ -84,13 +89,31 @@ export interface IncidentState {
   reason: string;
   holder?: string;
   ackedHour?: number;
+  ackedBy?: string;
   resolvedHour?: number;
+  resolvedBy?: string;
   rootCause?: string;
   nextDeadlineAt?: number;
   /** The immediate-escalation trigger that opened it, if one did. */
   trigger?: string;
   documentPath?: string;
   pages?: number;
+  /** Notifications of the incident delivered to at least one sink. */
+  sent?: number;
+  /**
+   * A failure the watch saw for this incident's check (or trigger) that it sent to the incident, which
+   * may already have been resolved meanwhile: when the resolution arrives stamped before it, the failure
+   * opens a new incident instead of being lost.
+   */
+  relapse?: Relapse;
+}
+
+export interface Relapse {
+  at: number;
+  hour: number;
+  reason: string;
+  evidence: string;
+  severity?: string;
 }
 
 export interface Finding {
@@ -150,7 +173,8 @@ export interface WatchState {
   findings: Finding[];
   /** Emergency lever requests, asked for by people or pulled by the watch itself. */
   levers: LeverRequest[];
-  logCursors: Record<string, LogCursor>;
+  /** What each check's probe kept from its last run (a log probe: where it stopped in each file). */
+  cursors: Record<string, unknown>;
   /** Log pattern matches summed over every log check run (one entry per pattern the plan names). */
   logPatterns: Record<string, number>;
   notifications: { sent: number; undelivered: Array<{ eventId: string; sink: string; error: string }> };
@@ -185,7 +209,7 @@ export function initialState(watchId: string, plan: Plan, release: Release, star
     reports: [],
     findings: [],
     levers: [],
-    logCursors: {},
+    cursors: {},
     logPatterns: {},
     notifications: { sent: 0, undelivered: [] },
     generation: 1,
@@ -201,9 +225,6 @@ export function audit(state: WatchState, now: number, hour: number, kind: string
   if (state.events.length > EVENTS_MAX) state.events.splice(0, state.events.length - EVENTS_MAX);
 }
 
-export function round1(n: number): number {
-  return Math.round(n * 10) / 10;
-}
 
 const OUTCOME_CODE: Record<Outcome, number> = { ok: 0, warn: 1, fail: 2 };
 
@@ -253,9 +274,8 @@ export function recordCheck(state: WatchState, plan: Plan, r: CheckResult): Chec
     const day = watchDay(r.hour);
     state.spend[day] = round2((state.spend[day] ?? 0) + r.cost);
   }
+  if (r.cursor !== undefined) state.cursors[r.checkId] = r.cursor;
   if (r.log) {
-    state.logCursors[r.checkId] = r.log.cursor;
-    state.logPatterns ??= {};
     for (const [pattern, n] of Object.entries(r.log.patterns)) if (n > 0) state.logPatterns[pattern] = (state.logPatterns[pattern] ?? 0) + n;
   }
   for (const t of r.triggers) {
@@ -265,9 +285,6 @@ export function recordCheck(state: WatchState, plan: Plan, r: CheckResult): Chec
   return { becameFailing: before !== 'failing' && c.status === 'failing' && !spec.dryRun, recovered: before === 'failing' && c.status !== 'failing' };
 }
 
-function round2(n: number): number {
-  return Math.round(n * 100) / 100;
-}
 
 /** Folds a tier run (its checks' results) into the tier's record; dry-run checks do not count. */
 export function recordTierRun(state: WatchState, plan: Plan, tier: string, hour: number, results: CheckResult[], late: boolean): Outcome {
@@ -329,4 +346,12 @@ export function scheduledFindings(plan: Plan, state: WatchState, day: number): F
     if (hits >= t.atLeast) out.push({ day, trigger: t.name, description: t.description, detail: `${t.check}: ${hits} run(s) with ${t.when}` });
   }
   return out;
+}
+
+/** The next checkpoint reminder or lever approval expiry, whichever comes first. */
+export function nextDeadline(state: WatchState): number | undefined {
+  const due = [...pendingCheckpoints(state).map((c) => c.deadlineAt), ...state.levers.filter((r) => r.state === 'awaiting-approval').map((r) => r.expiresAt)].filter(
+    (x): x is number => x !== undefined,
+  );
+  return due.length ? Math.min(...due) : undefined;
 }

@@ -1,9 +1,11 @@
 // What `status` shows: a projection of the watch state, computed on read.
 import { parseDuration, watchHours } from '../plan/duration';
 import type { Plan } from '../plan/schema';
+import type { LogCursor } from './messages';
 import { onCallAt } from './rotation';
 import { nextSlot } from './schedule';
-import { CheckpointState, health, openIncidents, round1, WatchState } from './state';
+import { round1 } from './hours';
+import { CheckpointState, health, openIncidents, WatchState } from './state';
 
 /** The response-time bands of the charted check, read from its plan condition (for the report's chart). */
 export interface ResponseTimeBands {
@@ -220,7 +222,9 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
     ),
     logPatterns: state.logPatterns,
     logOffsets: Object.fromEntries(
-      Object.entries(state.logCursors).map(([check, c]) => [check, Object.fromEntries(Object.entries(c.files).map(([file, f]) => [file, f.offset]))]),
+      Object.entries(state.cursors)
+        .filter((entry): entry is [string, LogCursor] => isLogCursor(entry[1]))
+        .map(([check, c]) => [check, Object.fromEntries(Object.entries(c.files).map(([file, f]) => [file, f.offset]))]),
     ),
     spend: Object.fromEntries(Object.entries(state.spend).map(([d, v]) => [`day ${d}`, v])),
     budget: plan.budget,
@@ -308,4 +312,8 @@ export function responseTimeBands(plan: Plan): ResponseTimeBands | undefined {
     }
   }
   return charted.length ? { check: charted[0][0] } : undefined;
+}
+
+function isLogCursor(c: unknown): c is LogCursor {
+  return typeof c === 'object' && c !== null && typeof (c as LogCursor).files === 'object' && (c as LogCursor).files !== null;
 }

@@ -1,109 +1,19 @@
 // The watch plan: everything that varies between services, as data.
 // The workflow only ever sees a plan that passed this schema and the reference checks in ./validate.
 import { z } from 'zod';
+import { Probe, Step } from '../probes';
+import { Sink } from '../sinks';
 import { isDuration, parseDuration } from './duration';
+import { Duration, EnvName, Id } from './fields';
 
-export const Duration = z
-  .string({ error: 'expected a duration such as "15m" or "4h"' })
-  .refine(isDuration, { error: (iss) => `not a duration: "${String(iss.input)}" (use e.g. 15m, 4h, 1h30m)` });
-
-const Id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'use lower-case letters, digits and dashes' });
+export { Duration, Probe, Sink, Step };
 
 export const DECISIONS = ['continue', 'escalate', 'reduce-monitoring', 'extend', 'release', 'rollback'] as const;
 export const Decision = z.enum(DECISIONS, {
   error: (iss) => `unknown decision "${String(iss.input)}" (one of ${DECISIONS.join(', ')})`,
 });
 
-export const LEVERS = ['kill-switch', 'conservative-mode', 'restart-services', 'rollback'] as const;
-export const LeverName = z.enum(LEVERS, {
-  error: (iss) => `unknown lever "${String(iss.input)}" (one of ${LEVERS.join(', ')})`,
-});
-
 export const OUTCOMES = ['ok', 'warn', 'fail'] as const;
-
-// ---- probes -------------------------------------------------------------------------------
-
-const HttpProbe = z.strictObject({
-  kind: z.literal('http'),
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
-  url: z.string().min(1),
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.unknown().optional(),
-  timeout: Duration.default('30s'),
-  /** HMAC-SHA256 over the raw body; the secret comes from the worker's environment, never the plan. */
-  sign: z
-    .strictObject({
-      secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, { error: 'an environment variable name' }),
-      header: z.string().default('X-Signature-256'),
-    })
-    .optional(),
-  maxBodyBytes: z.number().int().positive().default(65_536),
-});
-
-const CommandProbe = z.strictObject({
-  kind: z.literal('command'),
-  /** argv items may be "${var}"; a list-valued var expands to several items. */
-  argv: z.array(z.string().min(1)).min(1),
-  /** Only when the plan explicitly opts in: run argv[0] as a /bin/sh -c script. */
-  shell: z.boolean().default(false),
-  cwd: z.string().optional(),
-  env: z.record(z.string(), z.string()).default({}),
-  timeout: Duration.default('60s'),
-  json: z.boolean().default(false),
-  maxOutputBytes: z.number().int().positive().default(65_536),
-});
-
-const LogPattern = z.strictObject({
-  /** Used in conditions as [LOG].patterns.NAME, so an identifier. */
-  name: z.string().regex(/^[a-z][a-z0-9_]*$/, { error: 'use lower-case letters, digits and underscores' }),
-  /** A regular expression, matched case-insensitively against each line. */
-  regex: z.string().min(1).refine(
-    (s) => {
-      try {
-        new RegExp(s, 'i');
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { error: (iss) => `not a valid regular expression: ${String(iss.input)}` },
-  ),
-  /** The class counts as seen only when the pattern matched at least this many lines in a run. */
-  atLeast: z.number().int().min(1).default(1),
-  /** Only lines of these files (their paths as written in `files`). */
-  files: z.array(z.string()).optional(),
-});
-
-const LogProbe = z.strictObject({
-  kind: z.literal('log'),
-  files: z
-    .array(
-      z.strictObject({
-        path: z.string().min(1),
-        format: z.enum(['text', 'jsonl']).default('text'),
-        /** A missing file is a failed check unless optional. */
-        optional: z.boolean().default(false),
-      }),
-    )
-    .min(1),
-  classes: z.strictObject({
-    normal: z.array(LogPattern).default([]),
-    warning: z.array(LogPattern).default([]),
-    alert: z.array(LogPattern).default([]),
-  }),
-  /** JSON field summed into [LOG].cost (route decisions log their cost). */
-  costField: z.string().optional(),
-  samples: z.number().int().min(0).max(20).default(3),
-  maxBytesPerRun: z.number().int().positive().default(1_048_576),
-});
-
-export const Probe = z.discriminatedUnion('kind', [HttpProbe, CommandProbe, LogProbe], {
-  error: (iss) =>
-    iss.code === 'invalid_union' ? 'probe.kind must be one of http, command, log' : undefined,
-});
-export const Step = z.discriminatedUnion('kind', [HttpProbe, CommandProbe]);
 
 // ---- checks and tiers ---------------------------------------------------------------------
 
@@ -193,8 +103,12 @@ export const Trigger = z
     when: z.string().optional(),
     /** Fires only when seen in at least this many runs of the watch day (scheduled triggers). */
     atLeast: z.number().int().min(1).default(1),
+    /** Severity of the incident an immediate trigger opens (default: its check's). */
+    severity: z.string().optional(),
+    /** Category of that incident (default: its check's), e.g. security. */
+    category: z.string().optional(),
     /** Not a trigger while an approved request for this lever exists in the watch. */
-    unlessLever: LeverName.optional(),
+    unlessLever: Id.optional(),
     /** Fires when the day's spend passes the budget. */
     budget: z.boolean().default(false),
   })
@@ -254,18 +168,10 @@ export const Lever = z.strictObject({
     .optional(),
 });
 
-export const Sink = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('console') }),
-  z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('webhook'), urlEnv: z.string() }),
-  z.strictObject({ kind: z.literal('slack'), urlEnv: z.string() }),
-  z.strictObject({ kind: z.literal('pagerduty'), routingKeyEnv: z.string(), urlEnv: z.string().optional() }),
-]);
-
 export const Var = z.strictObject({
   default: z.union([z.string(), z.array(z.string()).min(1)]),
   /** The worker's environment variable that overrides the default (a list var splits on spaces). */
-  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  env: EnvName.optional(),
   description: z.string().optional(),
 });
 
@@ -304,7 +210,8 @@ export const PlanSchema = z.strictObject({
       extendBy: Duration.default('24h'),
     })
     .default({ reduced: {}, extendBy: '24h' }),
-  levers: z.partialRecord(LeverName, Lever).default({}),
+  /** Emergency levers by name (any the team has: kill-switch, feature-flag-off ...); `rollback` is also what a rollback decision pulls. */
+  levers: z.record(Id, Lever).default({}),
   budget: z.strictObject({ daily: z.number().nonnegative(), currency: z.string().default('USD') }).optional(),
   notify: z
     .strictObject({ sinks: z.array(Sink).default([{ kind: 'console' }]), reportsDir: z.string().default('reports') })
@@ -324,5 +231,5 @@ export type TriggerSpec = z.output<typeof Trigger>;
 export type LeverSpec = z.output<typeof Lever>;
 export type SinkSpec = z.output<typeof Sink>;
 export type DecisionName = (typeof DECISIONS)[number];
-export type LeverId = (typeof LEVERS)[number];
+export type LeverId = string;
 export type Outcome = (typeof OUTCOMES)[number];

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { conditionError, type ProbeKind } from '../core/conditions';
+import { conditionError, type PlaceholderScope } from '../core/conditions';
+import { placeholderScope } from '../probes';
 import { signaturesRequired, validPublicKey } from '../core/signatures';
 import { parseDuration, watchHours } from './duration';
 import { Plan, PlanSchema } from './schema';
@@ -195,6 +196,11 @@ function zodIssues(error: z.ZodError): Array<{ path: PropertyKey[]; message: str
         visit(best, path);
         continue;
       }
+      // A record key refused by its own schema says why (e.g. "use lower-case letters ..."), not just that it is invalid.
+      if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+        out.push({ path, message: issue.issues[0].message });
+        continue;
+      }
       out.push({ path, message: issue.message });
     }
   };
@@ -308,7 +314,7 @@ export function referenceErrors(plan: Plan): PlanError[] {
           }
         });
         guard(() => {
-          if (t.unlessLever && levers && !levers.has(t.unlessLever)) err(`${at}.unlessLever`, `unknown lever "${t.unlessLever}"`);
+          if (t.unlessLever && levers && !levers.has(t.unlessLever)) err(`${at}.unlessLever`, `unknown lever "${t.unlessLever}" (levers: ${[...levers].join(', ') || 'none'})`);
         });
         guard(() => {
           if (t.budget && !plan.budget) err(`${at}.budget`, 'the plan has no budget');
@@ -403,10 +409,13 @@ function entriesOf<T>(section: Record<string, T> | Partial<Record<string, T>> | 
   return isObject(section) ? (Object.entries(section) as Array<[string, T]>) : [];
 }
 
-/** The probe kind of a check, when it is one the condition language knows. */
-function guardedProbeKind(c: unknown): ProbeKind | undefined {
+/**
+ * What the conditions of a check may read: its probe kind's placeholders. Undefined only when the
+ * probe kind is not one of the registered kinds, which the schema has already reported.
+ */
+function guardedProbeKind(c: unknown): PlaceholderScope | undefined {
   const kind = isObject(c) && isObject(c.probe) ? c.probe.kind : undefined;
-  return kind === 'http' || kind === 'command' || kind === 'log' ? kind : undefined;
+  return typeof kind === 'string' ? placeholderScope(kind) : undefined;
 }
 
 /** Values of the release a lever step may use, e.g. `${release.commit}` in a rollback. */

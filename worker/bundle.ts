@@ -11,8 +11,10 @@ export const workflowsPath = require.resolve('../workflows');
  */
 export const preloadModules = [
   '../core/checkpoints',
+  '../core/hours',
   '../core/incidents',
   '../core/levers',
+  '../core/notices',
   '../core/rotation',
   '../core/schedule',
   '../core/signatures',

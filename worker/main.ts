@@ -1,16 +1,46 @@
 // `release-watch worker`: runs until SIGINT/SIGTERM, then drains.
+import { currentBuildId, makeCurrent } from './versions';
 import { connectWorker, createWorker } from './worker';
 
-export async function runWorker(): Promise<void> {
+export interface RunWorkerOptions {
+  /** Make this worker's version current when it starts (an upgrade), not only when the deployment has none. */
+  makeCurrent?: boolean;
+  /** Run without Worker Versioning (every worker takes every workflow: an upgrade can hand a running watch new code). */
+  unversioned?: boolean;
+  say?: (line: string) => void;
+}
+
+export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
+  const say = opts.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { connection, namespace } = await connectWorker();
-  const worker = await createWorker(connection, namespace);
+  const setup = await createWorker(connection, namespace, opts.unversioned ? { versioning: 'unversioned' } : {});
+  const { worker, buildId, deployment } = setup;
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM.
-  await worker.run();
+  const running = worker.run();
+  if (!deployment) {
+    say(
+      `worker: UNVERSIONED, build ${buildId}. Every unversioned worker takes every watch, so running two releases of ` +
+        'release-watch side by side can hand a running watch code it did not start with (a nondeterminism error that stops it).',
+    );
+  } else {
+    const current = await currentBuildId(connection.workflowService, namespace, deployment);
+    if (current === buildId) say(`worker: ${deployment} version ${buildId} (current)`);
+    else if (current === undefined || opts.makeCurrent) {
+      await makeCurrent(connection.workflowService, namespace, deployment, buildId);
+      say(`worker: ${deployment} version ${buildId}, now current${current ? ` (was ${current}; its watches stay on it until they end)` : ''}`);
+    } else {
+      say(
+        `worker: ${deployment} version ${buildId}; the current version is ${current}. This worker runs the watches pinned to it; ` +
+          `new watches start on ${current} until you run \`release-watch versions current ${buildId}\` (see docs/upgrading.md).`,
+      );
+    }
+  }
+  await running;
   await connection.close();
 }
 
 if (require.main === module) {
-  runWorker().catch((err) => {
+  runWorker({ makeCurrent: process.argv.includes('--make-current'), unversioned: process.argv.includes('--unversioned') }).catch((err) => {
     console.error(err);
     process.exit(1);
   });

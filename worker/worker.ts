@@ -1,28 +1,53 @@
-// A worker: one task queue, the watch workflows and every activity.
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
-import * as activities from '../activities';
-import { temporalTarget } from '../client/connection';
+// A worker: one task queue, the watch and incident workflows and every activity, run as a version of the
+// release-watch Worker Deployment (its build ID a digest of the workflow code). Watches and incidents are
+// pinned to the version they start on, so an upgrade never hands a running watch to other code.
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { temporalTarget } from '../config/connection';
 import { TASK_QUEUE } from '../workflows/definitions';
-import { preloadModules, workflowInterceptorModules, workflowsPath } from './bundle';
+import { workflowCode } from './code';
+import { deploymentName } from './versions';
 
 /** How long a shutdown may take before the worker is stopped regardless. */
 export const SHUTDOWN_FORCE_TIME = '30 seconds';
 
 export type WorkerOverrides = Partial<Omit<WorkerOptions, 'connection'>>;
 
-export async function createWorker(connection: NativeConnection, namespace: string, overrides: WorkerOverrides = {}): Promise<Worker> {
-  const code = overrides.workflowBundle ? {} : { workflowsPath, bundlerOptions: { preloadModules }, interceptors: { workflowModules: workflowInterceptorModules } };
-  return Worker.create({
+/** Versioned (the default), or unversioned only when asked for explicitly (see `release-watch worker --unversioned`). */
+export type Versioning = { deployment: string } | 'unversioned';
+
+export interface WorkerSetup {
+  worker: Worker;
+  /** The build ID of the workflow code this worker runs. */
+  buildId: string;
+  deployment?: string;
+}
+
+export async function createWorker(connection: NativeConnection, namespace: string, opts: { versioning?: Versioning; overrides?: WorkerOverrides } = {}): Promise<WorkerSetup> {
+  const versioning = opts.versioning ?? { deployment: deploymentName() };
+  const code = await workflowCode();
+  const worker = await Worker.create({
     connection,
     namespace,
     taskQueue: TASK_QUEUE,
-    activities,
+    activities: createActivities({ env: process.env }),
+    workflowBundle: code.bundle,
     // A shutdown that does not finish (the SDK core can start one itself) ends the process rather
     // than leave a worker that polls nothing; the process manager then starts a fresh one.
     shutdownForceTime: SHUTDOWN_FORCE_TIME,
-    ...code,
-    ...overrides,
+    ...(versioning === 'unversioned'
+      ? {}
+      : {
+          workerDeploymentOptions: {
+            version: { deploymentName: versioning.deployment, buildId: code.buildId },
+            useWorkerVersioning: true,
+            // Every watch and incident stays on the code it started with until it ends.
+            defaultVersioningBehavior: 'PINNED',
+          },
+        }),
+    ...opts.overrides,
   });
+  return { worker, buildId: code.buildId, ...(versioning === 'unversioned' ? {} : { deployment: versioning.deployment }) };
 }
 
 export async function connectWorker(): Promise<{ connection: NativeConnection; namespace: string }> {

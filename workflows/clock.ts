@@ -1,13 +1,10 @@
-// Time in the workflows: the alarm that wakes them at a deadline, the guard against acting on a stale
-// clock, and the heartbeat a running probe owes.
+// Time in the workflows: the alarm that wakes them at a deadline, and the guard against acting on a
+// stale clock.
 //
 // The alarm is never cancelled: re-arming for another time starts a new timer and lets the old one
 // fire unheeded. Cancelling a timer that fires at the same moment races the server (the time-skipping
 // test server rejects such a completion), so the watch never cancels.
 import { sleep, workflowInfo } from '@temporalio/workflow';
-
-/** How long a running probe may go without a heartbeat before its attempt is given up as lost. */
-export const PROBE_HEARTBEAT_MS = 10_000;
 
 export class Alarm {
   private at: number | undefined;

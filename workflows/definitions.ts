@@ -1,11 +1,15 @@
-// Messages a watch answers: shared by the workflow, the client and the tests.
+// Every message the workflows answer, in one place: shared by the workflows, the client and the tests.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Ack, IncidentRecord, Resolve } from '../core/incidents';
+import type { Ack, IncidentChange, IncidentRecord, Resolve } from '../core/incidents';
 import type { Approve, Emergency, LeverRequest } from '../core/levers';
 import type { Decide } from '../core/messages';
 import type { CheckpointState } from '../core/state';
 import type { WatchStatus } from '../core/status';
+
+export type { IncidentChange };
+
+// ---- the watch ---------------------------------------------------------------------------------
 
 export const statusQuery = defineQuery<WatchStatus, [number?]>('status');
 export const decideUpdate = defineUpdate<CheckpointState, [Decide]>('decide');
@@ -13,43 +17,26 @@ export const decideUpdate = defineUpdate<CheckpointState, [Decide]>('decide');
 export const decideSignal = defineSignal<[Decide]>('decide');
 export const emergencyUpdate = defineUpdate<LeverRequest, [Emergency]>('emergency');
 export const approveUpdate = defineUpdate<LeverRequest, [Approve]>('approve');
-export const ackUpdate = defineUpdate<IncidentView, [Ack]>('ack');
-export const resolveUpdate = defineUpdate<IncidentView, [Resolve]>('resolve');
-
-// Between a watch and its incident workflows.
-export const incidentAckSignal = defineSignal<[Ack]>('ack');
-export const incidentResolveSignal = defineSignal<[Resolve]>('resolve');
-/** The failing check recovered (healthy true) or failed again (healthy false). */
-export const incidentCheckSignal = defineSignal<[{ healthy: boolean; reason: string }]>('check');
-/** From an incident to its watch: what the watch mirrors in its status. */
+/** From an incident to its watch: what the watch shows of it in its status and criteria. */
 export const incidentChangedSignal = defineSignal<[IncidentChange]>('incidentChanged');
+/** Test hook: continue-as-new at the next quiet moment. */
+export const continueAsNewSignal = defineSignal('continueAsNow');
+
+// ---- an incident: it owns its state; people answer it directly -----------------------------------
+
 export const incidentQuery = defineQuery<IncidentRecord>('incident');
-/** To an incident whose watch has ended: the same answers, validated and signed the same way. */
 export const incidentAckUpdate = defineUpdate<IncidentRecord, [Ack]>('acknowledgeIncident');
 export const incidentResolveUpdate = defineUpdate<IncidentRecord, [Resolve]>('resolveIncident');
+/** From the watch: the failing check recovered (healthy true) or failed again (healthy false). */
+export const incidentCheckSignal = defineSignal<[{ healthy: boolean; reason: string }]>('check');
 
-export interface IncidentChange {
-  id: string;
-  state: IncidentRecord['state'];
-  holder: string;
-  nextDeadlineAt?: number;
-  ackedAt?: number;
-  resolvedAt?: number;
-  documentPath?: string;
-  pages: number;
-  /** Every notification of the incident that could not be delivered so far. */
-  undelivered?: Array<{ eventId: string; sink: string; error: string }>;
-}
-
+/** What the CLI prints of an answered incident. */
 export interface IncidentView {
   id: string;
   seq: number;
   state: string;
   holder?: string;
 }
-
-/** Test hook: continue-as-new at the next quiet moment. */
-export const continueAsNewSignal = defineSignal('continueAsNow');
 
 export const SA = {
   service: defineSearchAttributeKey('RwService', SearchAttributeType.KEYWORD),

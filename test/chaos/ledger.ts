@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { forPagerDuty } from '../../activities/notify';
+import { forPagerDuty } from '../../sinks/pagerduty';
 import { deadlineMs } from '../../core/checkpoints';
 import type { IncidentInput, IncidentRecord } from '../../core/incidents';
 import type { CheckRequest, Notification } from '../../core/messages';

@@ -4,7 +4,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { runCheck } from '../../activities/checks';
+import { createRunCheck } from '../../activities/checks';
+
+const runCheck = createRunCheck(process.env);
 import type { CheckRequest, Release } from '../../core/messages';
 import { Check, type CheckSpec } from '../../plan/schema';
 import corpus from './probes.json';

@@ -9,7 +9,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { startWatch, watchStatusOf } from '../../client/watches';
-import type { CheckRequest, CheckResult } from '../../core/messages';
+import type { CheckRequest, CheckResult, LogCursor } from '../../core/messages';
 import type { WatchStatus } from '../../core/status';
 import type { Plan } from '../../plan/schema';
 import { demoPlan } from '../helpers/plans';
@@ -160,7 +160,7 @@ test('each log line is counted once across a worker restart', async () => {
   expect(runs.reduce((n, r) => n + (r.res.log?.lines ?? 0), 0)).toBe(written);
   expect(runs.reduce((n, r) => n + (r.res.log?.counts.warning ?? 0), 0)).toBe(written);
   expect(runs.filter((r) => (r.res.log?.lines ?? 0) > 0).length).toBe(logWatch(final).warns);
-  for (let i = 1; i < runs.length; i++) expect(runs[i].req.logCursor).toEqual(runs[i - 1].res.log!.cursor);
-  const last = runs[runs.length - 1].res.log!.cursor.files;
+  for (let i = 1; i < runs.length; i++) expect(runs[i].req.cursor).toEqual(runs[i - 1].res.cursor);
+  const last = (runs[runs.length - 1].res.cursor as LogCursor).files;
   for (const path of Object.values(files())) expect({ path, offset: last[path]?.offset }).toEqual({ path, offset: statSync(path).size });
 }, 180_000);

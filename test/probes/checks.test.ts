@@ -3,8 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCheckActivities, runCheck } from '../../activities/checks';
-import type { CheckRequest, Release } from '../../core/messages';
+import { createActivities } from '../../activities';
+import { createRunCheck } from '../../activities/checks';
+
+const runCheck = createRunCheck(process.env);
+import type { CheckRequest, LogCursor, Release } from '../../core/messages';
 import { Check, type CheckSpec } from '../../plan/schema';
 
 const release: Release = { service: 'symphony', version: 'v1.0', commit: 'abcdef1', deployedAt: '2025-01-01T00:00:00Z' };
@@ -154,15 +157,15 @@ describe('runCheck', () => {
       const triggers = [{ name: 'security-violation', when: '[LOG].patterns.security_violation > 0' }];
       const first = await runCheck(request(logCheck, { vars, triggers }));
       expect(first).toMatchObject({ outcome: 'ok', cost: 0, triggers: [] });
-      expect(first.log?.cursor.files[file].offset).toBe(35);
+      expect((first.cursor as LogCursor).files[file].offset).toBe(35);
 
       appendFileSync(file, '{"decision": "allowed", "model": "cloud/x", "cost": 0.75}\n');
-      const second = await runCheck(request(logCheck, { vars, triggers, logCursor: first.log!.cursor }));
+      const second = await runCheck(request(logCheck, { vars, triggers, cursor: first.cursor }));
       expect(second).toMatchObject({ outcome: 'warn', severity: 'medium', cost: 0.75 });
       expect(second.reason).toBe('No warning patterns: [LOG].warning = 1, [LOG].alert = 0');
 
       appendFileSync(file, '{"event": "security violation", "cost": 0}\n');
-      const third = await runCheck(request(logCheck, { vars, triggers, logCursor: second.log!.cursor }));
+      const third = await runCheck(request(logCheck, { vars, triggers, cursor: second.cursor }));
       expect(third).toMatchObject({ outcome: 'fail', severity: 'high', triggers: ['security-violation'] });
       expect(third.evidence).toContain('alert: {"event": "security violation", "cost": 0}');
     });
@@ -205,7 +208,8 @@ describe('runCheck', () => {
     });
   });
 
-  it('is registered for the worker', () => {
-    expect(createCheckActivities()).toEqual({ runCheck });
+  it('is registered for the worker, made from its environment', () => {
+    expect(Object.keys(createActivities({ env: {} })).sort()).toEqual(['notify', 'pullLever', 'runCheck', 'writeIncidentDoc', 'writeReport']);
+    expect(typeof createActivities({ env: {} }).runCheck).toBe('function');
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { runCommand, type CommandObservation, type CommandSpec } from '../../activities/probes/command';
+import { runCommand, type CommandObservation, type CommandSpec } from '../../probes/command/process';
 
 const NODE = process.execPath;
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { probeHttp, signBody, type HttpRequestSpec } from '../../activities/probes/http';
+import { probeHttp, signBody, type HttpRequestSpec } from '../../probes/http/request';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LogCursor } from '../../core/messages';
-import { classifyLines, lineCost, readLogs, wholeLines, type LogClasses, type LogLine, type LogReadSpec } from '../../activities/probes/log';
+import { classifyLines, lineCost, readLogs, wholeLines, type LogClasses, type LogLine, type LogReadSpec } from '../../probes/log/read';
 
 const classes: LogClasses = {
   normal: [{ name: 'decision_allowed', regex: '"decision":\\s*"allowed"' }],
@@ -105,13 +105,13 @@ describe('readLogs', () => {
   it('reads both files and returns a cursor at their ends', async () => {
     writeFileSync(triggers, 'override by ops\n');
     writeFileSync(overrides, '{"decision": "allowed", "cost": 0.5}\n{"decision": "denied", "cost": 0.25}\n');
-    const { summary, failure } = await readLogs(logSpec());
+    const { summary, failure, cursor } = await readLogs(logSpec());
     expect(failure).toBeUndefined();
     expect(summary.lines).toBe(3);
     expect(summary.counts).toEqual({ normal: 1, warning: 1, alert: 1 });
     expect(summary.cost).toBe(0.75);
     expect(summary.samples.alert).toEqual(['{"decision": "denied", "cost": 0.25}']);
-    expect(summary.cursor.files[triggers].offset).toBe(16);
+    expect(cursor.files[triggers].offset).toBe(16);
     expect(summary.rotated).toEqual([]);
   });
 
@@ -121,10 +121,10 @@ describe('readLogs', () => {
     const first = await readLogs(logSpec());
     expect(first.summary.counts.alert).toBe(1);
     appendFileSync(overrides, '{"decision": "allowed"}\n{"decision": "allowed"}\n');
-    const second = await readLogs(logSpec(), first.summary.cursor);
+    const second = await readLogs(logSpec(), first.cursor);
     expect(second.summary.lines).toBe(2);
     expect(second.summary.counts).toEqual({ normal: 2, warning: 0, alert: 0 });
-    const third = await readLogs(logSpec(), second.summary.cursor);
+    const third = await readLogs(logSpec(), second.cursor);
     expect(third.summary.lines).toBe(0);
   });
 
@@ -134,7 +134,7 @@ describe('readLogs', () => {
     const first = await readLogs(logSpec());
     expect(first.summary.lines).toBe(1);
     appendFileSync(overrides, 'nied"}\n');
-    const second = await readLogs(logSpec(), first.summary.cursor);
+    const second = await readLogs(logSpec(), first.cursor);
     expect(second.summary.lines).toBe(1);
     expect(second.summary.counts.alert).toBe(1);
     expect(second.summary.samples.alert).toEqual(['{"decision": "denied"}']);
@@ -146,7 +146,7 @@ describe('readLogs', () => {
     const first = await readLogs(logSpec());
     truncateSync(overrides, 0);
     appendFileSync(overrides, '{"decision": "denied"}\n');
-    const second = await readLogs(logSpec(), first.summary.cursor);
+    const second = await readLogs(logSpec(), first.cursor);
     expect(second.summary.rotated).toEqual([overrides]);
     expect(second.summary.counts).toEqual({ normal: 0, warning: 0, alert: 1 });
   });
@@ -157,7 +157,7 @@ describe('readLogs', () => {
     const first = await readLogs(logSpec());
     renameSync(overrides, `${overrides}.1`);
     writeFileSync(overrides, '{"decision": "denied"}\n{"decision": "denied"}\n');
-    const second = await readLogs(logSpec(), first.summary.cursor);
+    const second = await readLogs(logSpec(), first.cursor);
     expect(second.summary.rotated).toEqual([overrides]);
     expect(second.summary.counts.alert).toBe(2);
   });
@@ -166,7 +166,7 @@ describe('readLogs', () => {
     writeFileSync(triggers, '');
     writeFileSync(overrides, '{"decision": "allowed"}\n');
     const first = await readLogs(logSpec());
-    const cursor: LogCursor = { files: { ...first.summary.cursor.files } };
+    const cursor: LogCursor = { files: { ...first.cursor.files } };
     writeFileSync(overrides, '{"decision": "denied"}\n{"decision": "denied"}\n');
     cursor.files[overrides] = { ...cursor.files[overrides], ino: undefined };
     const second = await readLogs(logSpec(), cursor);
@@ -176,10 +176,10 @@ describe('readLogs', () => {
 
   it('fails for a missing file unless it is optional, and still reads the others', async () => {
     writeFileSync(overrides, '{"decision": "denied"}\n');
-    const { summary, failure } = await readLogs(logSpec());
+    const { summary, failure, cursor } = await readLogs(logSpec());
     expect(failure).toBe(`log file missing: ${triggers}`);
     expect(summary.counts.alert).toBe(1);
-    expect(summary.cursor.files[overrides]).toBeDefined();
+    expect(cursor.files[overrides]).toBeDefined();
     const optional = await readLogs(logSpec({ files: [{ path: triggers, written: 'logs/triggers.log', optional: true }] }));
     expect(optional.failure).toBeUndefined();
     expect(optional.summary.lines).toBe(0);
@@ -191,7 +191,7 @@ describe('readLogs', () => {
     writeFileSync(overrides, lineText.repeat(10));
     const first = await readLogs(logSpec({ maxBytesPerRun: lineText.length * 3 + 5 }));
     expect(first.summary.lines).toBe(3);
-    const second = await readLogs(logSpec({ maxBytesPerRun: 1_048_576 }), first.summary.cursor);
+    const second = await readLogs(logSpec({ maxBytesPerRun: 1_048_576 }), first.cursor);
     expect(second.summary.lines).toBe(7);
   });
 });

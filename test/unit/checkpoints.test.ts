@@ -265,7 +265,8 @@ describe('applyDecision', () => {
   });
 
   it('rollback without a rollback lever ends the watch asking for a rollback', () => {
-    const noLever = { ...plan, levers: { ...plan.levers, rollback: undefined } };
+    const { rollback: _gone, ...others } = plan.levers;
+    const noLever = { ...plan, levers: others };
     const s = fresh();
     open(s, '12h');
     expect(

@@ -1,4 +1,6 @@
 import { conditionError, describeValues, evaluate, formatMs, holds, judge, valueOf, type ProbeValues } from '../../core/conditions';
+import { placeholderScope } from '../../probes';
+const httpPlaceholders = placeholderScope('http')!.placeholders;
 
 const command: ProbeValues = {
   EXIT_CODE: 0,
@@ -41,7 +43,7 @@ describe('conditionError', () => {
     ['[LOG].alert == 0 || ([LOG].warning < 3 && !has([LOG].patterns.missing))', 'log'],
     ['true', 'log'],
   ] as const)('accepts %s for a %s probe', (expr, kind) => {
-    expect(conditionError(expr, kind)).toBeUndefined();
+    expect(conditionError(expr, placeholderScope(kind)!)).toBeUndefined();
   });
 
   it.each([
@@ -65,7 +67,7 @@ describe('conditionError', () => {
     ['[1, 2] == 1', 'http', 'lists are not supported'],
     ['   ', 'http', 'empty condition'],
   ] as const)('refuses %s for a %s probe', (expr, kind, message) => {
-    expect(conditionError(expr, kind)).toContain(message);
+    expect(conditionError(expr, placeholderScope(kind)!)).toContain(message);
   });
 });
 
@@ -169,8 +171,9 @@ describe('evaluate', () => {
     });
   });
 
-  it('throws only for an invalid expression', () => {
-    expect(() => evaluate('[BODDY]', {})).toThrow('unknown placeholder [BODDY]');
+  it('throws only for an invalid expression; a placeholder no probe gave is missing data', () => {
+    expect(() => evaluate('[STATUS] ==', {})).toThrow('syntax error');
+    expect(evaluate('[BODDY]', {})).toBeUndefined();
     expect(holds('[BODDY]', {})).toBe(false);
   });
 });
@@ -212,19 +215,19 @@ describe('judge', () => {
 
   it('warns inside the warn band and fails beyond it', () => {
     expect(judge([responseTime], { RESPONSE_TIME: 12_000 }, 'critical').outcome).toBe('ok');
-    const slow = judge([responseTime], { RESPONSE_TIME: 45_200 }, 'critical');
+    const slow = judge([responseTime], { RESPONSE_TIME: 45_200 }, 'critical', httpPlaceholders);
     expect(slow).toMatchObject({
       outcome: 'warn',
       severity: 'medium',
       reason: 'Response time under 30s (alert over 60s): [RESPONSE_TIME] = 45.2s',
     });
-    const verySlow = judge([responseTime], { RESPONSE_TIME: 61_000 }, 'critical');
+    const verySlow = judge([responseTime], { RESPONSE_TIME: 61_000 }, 'critical', httpPlaceholders);
     expect(verySlow).toMatchObject({ outcome: 'fail', severity: 'medium' });
     expect(verySlow.conditions[0].detail).toBe('[RESPONSE_TIME] = 61s');
   });
 
   it('fails a missing value rather than passing it', () => {
-    const verdict = judge([responseTime, '[STATUS] == 200'], {}, 'high');
+    const verdict = judge([responseTime, '[STATUS] == 200'], {}, 'high', httpPlaceholders);
     expect(verdict.outcome).toBe('fail');
     expect(verdict.reason).toBe('Response time under 30s (alert over 60s): [RESPONSE_TIME] = missing');
   });
@@ -265,7 +268,7 @@ describe('judge', () => {
   });
 
   it('fails an invalid condition with the reason instead of throwing', () => {
-    const verdict = judge(['[BODDY] == 1'], http, 'low');
+    const verdict = judge(['[BODDY] == 1'], http, 'low', httpPlaceholders);
     expect(verdict.outcome).toBe('fail');
     expect(verdict.reason).toContain('unknown placeholder [BODDY]');
   });

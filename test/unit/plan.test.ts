@@ -109,17 +109,17 @@ describe('plan errors, each with its path', () => {
     [
       'unknown lever name in a trigger',
       (p) => (p.escalation.immediate[0].unlessLever = 'nuke'),
-      [`escalation.immediate[0].unlessLever: unknown lever "nuke" (one of ${LEVERS})`],
+      [`escalation.immediate[0].unlessLever: unknown lever "nuke" (levers: ${LEVERS})`],
     ],
     [
       'a trigger naming a lever the plan does not define',
       (p) => delete p.levers['kill-switch'],
-      ['escalation.immediate[0].unlessLever: unknown lever "kill-switch"'],
+      ['escalation.immediate[0].unlessLever: unknown lever "kill-switch" (levers: conservative-mode, restart-services, rollback)'],
     ],
     [
-      'unknown lever among the levers',
-      (p) => (p.levers['self-destruct'] = p.levers.rollback),
-      ['levers: Unrecognized key: "self-destruct"'],
+      'a lever name that is not an id',
+      (p) => (p.levers['Self Destruct'] = p.levers.rollback),
+      ['levers.Self Destruct: use lower-case letters, digits and dashes'],
     ],
     [
       'unknown severity of a check',
@@ -274,9 +274,9 @@ describe('all errors at once', () => {
         p.escalation.immediate[0].unlessLever = 'nuke';
       }),
     ).toEqual([
-      `escalation.immediate[0].unlessLever: unknown lever "nuke" (one of ${LEVERS})`,
       'checks.fast-pulse.severity: Invalid input: expected string, received number',
       'checkpoints[0].deciders[0]: Invalid input: expected string, received number',
+      `escalation.immediate[0].unlessLever: unknown lever "nuke" (levers: ${LEVERS})`,
     ]);
   });
 

@@ -3,11 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HTMLElement, parse, valid } from 'node-html-parser';
-import { writeReport } from '../../activities/reports';
+import { createReportWriters } from '../../activities/reports';
+
+const { writeReport } = createReportWriters({});
 import type { LeverRequest } from '../../core/levers';
 import type { CheckResult, Release } from '../../core/messages';
-import { buildReport, renderReportJson, renderReportMarkdown, ReportData, reportName } from '../../core/report';
-import { renderReportHtml } from '../../core/report-html';
+import { buildReport, renderReportJson, renderReportMarkdown, ReportData, reportName } from '../../report/report';
+import { renderReportHtml } from '../../report/html';
 import { initialState, recordCheck, recordTierRun, type IncidentState, type WatchState } from '../../core/state';
 import { incidentTiming, responseTimeBands, responseTimeBound, watchStatus, type WatchStatus } from '../../core/status';
 import type { Outcome, Plan } from '../../plan/schema';
@@ -95,7 +97,7 @@ function finishedWatch(): { state: WatchState; status: WatchStatus } {
   const state = initialState('watch-1', plan, release, 'deploy-pipeline', T0);
   runWatch(state, 48);
   state.logPatterns = { timeouts: 4, cloud_model: 2, security_violation: 1 };
-  state.logCursors['log-watch'] = { files: { 'logs/triggers.log': { offset: 2048 } } };
+  state.cursors['log-watch'] = { files: { 'logs/triggers.log': { offset: 2048 } } };
   state.incidents.push(
     // Medium: acknowledged after 0.3 h (SLA 1 h): met.
     incident(1, { check: 'fast-pulse', severity: 'medium', state: 'resolved', openedHour: 14, openedAt: T0 + 14.1 * HOUR, ackedHour: 14.4, resolvedHour: 16.2, holder: 'duty-engineer-2', reason: 'Response time under 30s (alert over 60s): [RESPONSE_TIME] = 72s' }),

@@ -227,19 +227,13 @@ describe('recordCheck spend and trigger hits', () => {
     expect(s.triggerHits).toEqual({ 'performance-trend': { 1: 2, 2: 1 }, 'unusual-usage': { 1: 1 } });
   });
 
-  it('keeps the log cursor of a log result', () => {
+  it('keeps the cursor a probe returned (a log probe: where it stopped in each file)', () => {
     const s = fresh();
     const cursor = { files: { 'logs/triggers.log': { offset: 120 } } };
-    const log = {
-      lines: 3,
-      counts: { normal: 3, warning: 0, alert: 0 },
-      patterns: {},
-      samples: { normal: [], warning: [], alert: [] },
-      rotated: [],
-      cursor,
-    };
-    recordCheck(s, base, result('log-watch', 0, 'ok', { log }));
-    expect(s.logCursors['log-watch']).toEqual(cursor);
+    recordCheck(s, base, result('log-watch', 0, 'ok', { cursor }));
+    expect(s.cursors['log-watch']).toEqual(cursor);
+    recordCheck(s, base, result('log-watch', 1, 'ok'));
+    expect(s.cursors['log-watch']).toEqual(cursor);
   });
 
   it('sums the pattern matches of every log run, leaving out patterns that never matched', () => {

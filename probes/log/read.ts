@@ -4,7 +4,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { FileCursor, LogCursor, LogSummary } from '../../core/messages';
-import { errorCode, isResourceExhaustion } from './runtime';
+import { errorCode, isResourceExhaustion } from '../runtime';
 
 export type LogClass = 'normal' | 'warning' | 'alert';
 
@@ -35,6 +35,8 @@ export interface LogReadSpec {
 
 export interface LogObservation {
   summary: LogSummary;
+  /** Where to start next time. */
+  cursor: LogCursor;
   durationMs: number;
   /** A non-optional file missing or unreadable. */
   failure?: string;
@@ -79,10 +81,9 @@ export async function readLogs(spec: LogReadSpec, cursor?: LogCursor, fromEnd = 
     patterns: tally.patterns,
     samples: tally.samples,
     rotated,
-    cursor: nextCursor,
     cost: tally.cost,
   };
-  return { summary, durationMs: performance.now() - started, ...(problems.length ? { failure: problems.join('; ') } : {}) };
+  return { summary, cursor: nextCursor, durationMs: performance.now() - started, ...(problems.length ? { failure: problems.join('; ') } : {}) };
 }
 
 // ---- reading ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // that core/report.ts builds, with the same sections (and so the same numbers) as the Markdown.
 import { escapeHtml, formatMsLabel, outcomeStripSvg, responseTimeSvg } from './charts';
 import { Block, buildReport, Cell, headline, pct, ReportData, ReportMeta, reportSections, Tone } from './report';
-import type { WatchStatus } from './status';
+import type { WatchStatus } from '../core/status';
 
 export function renderHtml(s: WatchStatus, meta: ReportMeta): string {
   return renderReportHtml(buildReport(s, meta));

@@ -4,7 +4,7 @@
 // from the same section list, so the three agree by construction.
 import type { OutcomeStrip, ResponseTimeChart, StripRun } from './charts';
 import { formatMsLabel } from './charts';
-import type { WatchStatus } from './status';
+import type { WatchStatus } from '../core/status';
 
 export interface ReportMeta {
   kind: 'daily' | 'final' | 'on-demand';

@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../../plan/duration';
-import { cancellationSignal, CappedBuffer, isResourceExhaustion, parseJson, startHeartbeats } from './runtime';
+import { cancellationSignal, CappedBuffer, isResourceExhaustion, parseJson, startHeartbeats } from '../runtime';
 
 export interface HttpRequestSpec {
   method: string;

@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../../plan/duration';
-import { cancellationSignal, CappedBuffer, errorCode, isResourceExhaustion, parseJson, startHeartbeats } from './runtime';
+import { cancellationSignal, CappedBuffer, errorCode, isResourceExhaustion, parseJson, startHeartbeats } from '../runtime';
 
 export interface CommandSpec {
   argv: string[];

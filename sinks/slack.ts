@@ -1,0 +1,28 @@
+// Slack through an incoming webhook.
+import { z } from 'zod';
+import type { Notification } from '../core/messages';
+import { EnvName } from '../plan/fields';
+import { postJson } from './post';
+import type { SinkKind } from './types';
+
+export const SlackSink = z.strictObject({ kind: z.literal('slack'), urlEnv: EnvName });
+
+export function slackMessage(n: Notification): { text: string } {
+  const icon = { critical: ':red_circle:', error: ':large_orange_circle:', warning: ':large_yellow_circle:', info: ':large_blue_circle:' }[n.severity];
+  const lines = [`${icon} *${n.title}*`, n.text];
+  if (n.to?.length) lines.push(`For: ${n.to.map((p) => `@${p}`).join(' ')}`);
+  if (n.command) lines.push(`Answer with: \`${n.command}\``);
+  return { text: lines.join('\n') };
+}
+
+export const slackSink: SinkKind<z.output<typeof SlackSink>> = {
+  kind: 'slack',
+  schema: SlackSink,
+  name: (s) => `slack:${s.urlEnv}`,
+  async deliver(spec, n, ctx) {
+    const url = ctx.env[spec.urlEnv];
+    if (!url) return 'unconfigured';
+    await postJson(url, slackMessage(n), { 'Idempotency-Key': n.eventId }, ctx.signal);
+    return 'delivered';
+  },
+};

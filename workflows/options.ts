@@ -1,0 +1,31 @@
+// Activity options, named, for every activity the workflows run. Retries are for our own
+// infrastructure; a probe that answers badly is a result, not a failure.
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/** How long a running probe may go without a heartbeat before its attempt is given up as lost. */
+export const PROBE_HEARTBEAT_MS = 10_000;
+
+/** Notifications, reports and incident documents: retried with backoff for several minutes. */
+export const DELIVERY: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '15 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+};
+
+/**
+ * One run of a check's probe. It heartbeats while it runs: a probe lost with a crashed worker is retried
+ * after PROBE_HEARTBEAT_MS, not after its whole timeout, while the next slot waits.
+ */
+export function probeRun(timeoutMs: number, summary: string): ActivityOptions {
+  return { startToCloseTimeout: timeoutMs + 30_000, heartbeatTimeout: PROBE_HEARTBEAT_MS, retry: { initialInterval: '1s', maximumAttempts: 3 }, summary };
+}
+
+/** The probes an incident runs for evidence when it opens. */
+export function investigation(seq: number): ActivityOptions {
+  return { startToCloseTimeout: '2 minutes', heartbeatTimeout: PROBE_HEARTBEAT_MS, retry: { maximumAttempts: 2 }, summary: `investigate incident ${seq}` };
+}
+
+/** A lever is never pulled twice by a retry: one attempt, and an unknown outcome is recorded as failed. */
+export function leverPull(timeoutMs: number, summary: string): ActivityOptions {
+  return { startToCloseTimeout: timeoutMs, retry: { maximumAttempts: 1 }, summary };
+}

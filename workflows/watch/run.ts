@@ -1,0 +1,102 @@
+// One run of a watch: its plan, its state and the clock, what is in flight, and the means every part
+// uses to change things (notify, audit, changed). The parts beside this file each do one job with it.
+import { inWorkflowContext, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { hourAt, hourMs as hourMsOf, timeOfHour, watchMs } from '../../core/hours';
+import type { WatchInput } from '../../core/messages';
+import { addressed, type Notice } from '../../core/notices';
+import { NonceStore } from '../../core/signatures';
+import { audit, initialState, type WatchState } from '../../core/state';
+import type { Plan } from '../../plan/schema';
+import { DELIVERY } from '../options';
+
+const { notify } = proxyActivities<Activities>(DELIVERY);
+
+export class WatchRun {
+  readonly plan: Plan;
+  readonly state: WatchState;
+  readonly hourMs: number;
+  readonly nonces: NonceStore;
+  /** Bumped on every change the main loop must look at. */
+  version = 0;
+  /** Everything started and not finished: tier runs, notifications, levers, incident starts. */
+  inflight = 0;
+  /** Tier runs only: the next slot waits for these, never for a notification. */
+  runsInFlight = 0;
+  /** The search attributes last upserted (JSON), so unchanged ones are not sent again. */
+  publishedAttributes = '';
+  /** The watch hour this run of the workflow (since its last continue-as-new) started at. */
+  readonly firstHourOfRun: number;
+
+  constructor(
+    readonly input: WatchInput,
+    workflowId: string,
+    now: number,
+  ) {
+    this.plan = input.plan;
+    this.hourMs = hourMsOf(this.plan);
+    this.state = input.state ? (input.state as WatchState) : initialState(workflowId, this.plan, input.release, input.startedBy, now);
+    if (input.state) this.state.generation++;
+    this.nonces = new NonceStore(this.state.nonces);
+    this.firstHourOfRun = this.state.nextHour;
+  }
+
+  hourNow(): number {
+    return hourAt(this.state.startedAt, Date.now(), this.hourMs);
+  }
+
+  dueAt(hour: number): number {
+    return timeOfHour(this.state.startedAt, hour, this.hourMs);
+  }
+
+  /** A protocol duration of watch time in real milliseconds. */
+  ms(duration: string): number {
+    return watchMs(duration, this.hourMs);
+  }
+
+  changed(): void {
+    this.version++;
+  }
+
+  audit(kind: string, text: string, hour = this.hourNow()): void {
+    audit(this.state, Date.now(), hour, kind, text);
+  }
+
+  /** Counts `p` as in flight until it settles; a failure fails the workflow task, as a bug should. */
+  track(p: Promise<unknown>): void {
+    this.inflight++;
+    const settled = () => {
+      this.inflight--;
+      this.changed();
+    };
+    void p.then(settled, (err: unknown) => {
+      settled();
+      // Once the workflow is being disposed (evicted, or a replay over), the work it left running ends
+      // without a workflow around it; that is not a failure of the watch.
+      if (inWorkflowContext()) throw err;
+    });
+  }
+
+  /** Sends a notice to the plan's sinks, beside the loop; what was not delivered is kept in the state. */
+  notify(notice: Notice): void {
+    const { state } = this;
+    const notification = addressed(notice, state.watchId, state.watchId, Date.now());
+    this.track(
+      notify({ notification, sinks: this.plan.notify.sinks }).then(
+        (res) => {
+          if (res.delivered.length > 0) state.notifications.sent++;
+          for (const f of res.failed) state.notifications.undelivered.push({ eventId: notification.eventId, sink: f.sink, error: f.error });
+          // A sink whose URL or key is missing on the worker is reported once, not per notification.
+          for (const sink of res.unconfigured) {
+            if (!state.notifications.undelivered.some((u) => u.sink === sink && u.eventId === 'unconfigured')) {
+              state.notifications.undelivered.push({ eventId: 'unconfigured', sink, error: 'not configured on the worker (its environment variable is unset)' });
+            }
+          }
+        },
+        (err: unknown) => {
+          state.notifications.undelivered.push({ eventId: notification.eventId, sink: 'all', error: String((err as Error)?.message ?? err) });
+        },
+      ),
+    );
+  }
+}
