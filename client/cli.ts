@@ -1,22 +1,25 @@
 // The release-watch command line. Exit codes: 0 ok, 2 refused or invalid input (reason on stderr), 1 anything else
 // (and 3 from `repair` without --apply: a repair is needed).
+// Commands load what they need when they run: `validate` and `--help` do not load the Temporal client.
 import { Command, CommanderError, Option } from 'commander';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { isDuration } from '../plan/duration';
-import { formatPlanError, loadPlan, PlanInvalid } from '../plan/validate';
-import type { DecisionName } from '../plan/schema';
-import { DECISIONS } from '../plan/schema';
+import { DECISIONS, type DecisionName } from '../plan/decisions';
 import { temporalTarget, webUiLink } from '../config/connection';
-import { formatStatus } from './format';
-import { listWatches } from './list';
-import { applyRepair, formatRepairPlan, planRepair } from './repair';
-import { generateKeyPair, KEY_ENV, KEY_FILE_ENV, KeyError, KEYRING_ENV, signIfKeyed, writeKeyFile } from './keys';
-import { acknowledge, approveLever, decide, decideBySignal, emergency, Refused, resolveIncident, startWatch, STATUS_TIMEOUT_MS, watchStatusOf } from './watches';
+import { KEY_ENV, KEY_FILE_ENV, KeyError, KEYRING_ENV, Refused } from './errors';
 
 class Usage extends Error {}
 
+/** How long `status` waits for a worker to answer a running watch's query (Temporal's own limit is 30 s). */
+const STATUS_TIMEOUT_S = 10;
+
+const watches = () => import('./watches');
+const plans = () => import('../plan/validate');
+const keys = () => import('./keys');
+
 async function connect(): Promise<Client> {
   const target = temporalTarget();
+  const { Client, Connection } = await import('@temporalio/client');
   try {
     const connection = await Connection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey, connectTimeout: '5s' });
     return new Client({ connection, namespace: target.namespace });
@@ -52,7 +55,8 @@ Examples:
     .description('Check plans: exit 0 when valid, else exit 2 and one "path: message" line per error')
     .argument('<plan...>', 'plan files (YAML)')
     .addHelpText('after', '\nExamples:\n  release-watch validate plans/symphony-orchestra.yaml plans/demo.yaml')
-    .action((files: string[]) => {
+    .action(async (files: string[]) => {
+      const { formatPlanError, loadPlan, PlanInvalid } = await plans();
       let bad = 0;
       for (const file of files) {
         try {
@@ -80,8 +84,9 @@ Examples:
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  release-watch start --plan plans/demo.yaml --service symphony --release v1.0 --json')
     .action(async (o: { plan: string; service: string; release: string; commit?: string; deployedAt?: string; id?: string; by: string; json?: boolean }) => {
-      const plan = loadPlan(o.plan);
+      const plan = (await plans()).loadPlan(o.plan);
       const client = await connect();
+      const { startWatch } = await watches();
       const started = await startWatch(client, {
         plan,
         release: { service: o.service, version: o.release, commit: o.commit, deployedAt: o.deployedAt ?? new Date().toISOString() },
@@ -98,9 +103,11 @@ Examples:
     .argument('<id>', 'watch (workflow) ID')
     .option('--json', 'print JSON')
     .option('--events <n>', 'recent audit events to include', (v) => positiveInt(v, '--events'), 15)
-    .option('--timeout <seconds>', 'how long to wait for a worker to answer', (v) => positiveInt(v, '--timeout'), STATUS_TIMEOUT_MS / 1000)
+    .option('--timeout <seconds>', 'how long to wait for a worker to answer', (v) => positiveInt(v, '--timeout'), STATUS_TIMEOUT_S)
     .addHelpText('after', '\nExamples:\n  release-watch status watch-symphony-v1.0\n  release-watch status watch-symphony-v1.0 --json | jq .checkpoints')
     .action(async (id: string, o: { json?: boolean; events: number; timeout: number }) => {
+      const { watchStatusOf } = await watches();
+      const { formatStatus } = await import('./format');
       const status = await watchStatusOf(await connect(), id, o.events, o.timeout * 1000);
       print(!!o.json, status, () => formatStatus(status));
     });
@@ -115,6 +122,7 @@ Examples:
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  release-watch list --service symphony --phase awaiting-decision')
     .action(async (o: { service?: string; release?: string; phase?: string; limit: number; json?: boolean }) => {
+      const { listWatches } = await import('./list');
       const rows = await listWatches(await connect(), o);
       print(!!o.json, rows, () =>
         rows.length === 0
@@ -139,8 +147,9 @@ Examples:
       '\nExamples:\n  release-watch decide watch-symphony-v1.0 --checkpoint 12h --decision continue --by release-captain\n  release-watch decide watch-symphony-v1.0 --checkpoint 48h --decision release --by release-captain --note "Lessons: ..."',
     )
     .action(async (id: string, o: { checkpoint: string; decision: DecisionName; by: string; note?: string; key?: string; signal?: boolean; json?: boolean }) => {
-      const d = signIfKeyed(id, 'decide', { checkpoint: o.checkpoint, decision: o.decision, by: o.by, note: o.note }, { keyFile: o.key });
+      const d = (await keys()).signIfKeyed(id, 'decide', { checkpoint: o.checkpoint, decision: o.decision, by: o.by, note: o.note }, { keyFile: o.key });
       const client = await connect();
+      const { decide, decideBySignal } = await watches();
       if (o.signal) {
         await decideBySignal(client, id, d);
         print(!!o.json, { sent: true }, () => `sent; see \`release-watch status ${id}\` for whether it was accepted`);
@@ -159,7 +168,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  release-watch report watch-symphony-v1.0 --out /tmp/reports')
     .action(async (id: string, o: { out: string; json?: boolean }) => {
       const { writeReportFiles } = await import('../activities/reports');
-      const status = await watchStatusOf(await connect(), id, 0);
+      const status = await (await watches()).watchStatusOf(await connect(), id, 0);
       const files = await writeReportFiles({ kind: 'on-demand', hour: status.hour, status, reportsDir: o.out }, o.out);
       print(!!o.json, files, () => `${files.path}\n${files.json}\n${files.html}`);
     });
@@ -175,8 +184,8 @@ Examples:
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  release-watch emergency watch-symphony-v1.0 --lever conservative-mode --by duty-engineer --reason "unstable routing"\n  release-watch emergency watch-symphony-v1.0 --lever kill-switch --by policy-steward --reason "compromised key"')
     .action(async (id: string, o: { lever: string; by: string; reason: string; key?: string; json?: boolean }) => {
-      const e = signIfKeyed(id, 'emergency', { lever: o.lever, by: o.by, reason: o.reason }, { keyFile: o.key });
-      const r = await emergency(await connect(), id, e);
+      const e = (await keys()).signIfKeyed(id, 'emergency', { lever: o.lever, by: o.by, reason: o.reason }, { keyFile: o.key });
+      const r = await (await watches()).emergency(await connect(), id, e);
       print(!!o.json, r, () =>
         r.state === 'awaiting-approval'
           ? `request ${r.seq}: ${r.lever} awaits approval; a second person runs: release-watch approve ${id} ${r.seq} --by <approver>`
@@ -194,7 +203,8 @@ Examples:
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  release-watch approve watch-symphony-v1.0 2 --by release-captain')
     .action(async (id: string, request: string, o: { by: string; key?: string; json?: boolean }) => {
-      const r = await approveLever(await connect(), id, signIfKeyed(id, 'approve', { request, by: o.by }, { keyFile: o.key }));
+      const signed = (await keys()).signIfKeyed(id, 'approve', { request, by: o.by }, { keyFile: o.key });
+      const r = await (await watches()).approveLever(await connect(), id, signed);
       print(!!o.json, r, () => `request ${r.seq}: ${r.lever} approved by ${r.approvedBy}, ${r.state}`);
     });
 
@@ -208,7 +218,8 @@ Examples:
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  release-watch ack watch-symphony-v1.0 3 --by duty-engineer')
     .action(async (id: string, incident: string, o: { by: string; key?: string; json?: boolean }) => {
-      const v = await acknowledge(await connect(), id, signIfKeyed(id, 'ack', { incident, by: o.by }, { keyFile: o.key }));
+      const signed = (await keys()).signIfKeyed(id, 'ack', { incident, by: o.by }, { keyFile: o.key });
+      const v = await (await watches()).acknowledge(await connect(), id, signed);
       print(!!o.json, v, () => `incident ${v.seq}: ${v.state}, held by ${v.holder}`);
     });
 
@@ -229,7 +240,8 @@ Examples:
     )
     .action(async (id: string, incident: string, o: { by: string; rootCause: string; resolution: string; followUp?: string; key?: string; json?: boolean }) => {
       const r = { incident, by: o.by, rootCause: o.rootCause, resolution: o.resolution, followUp: o.followUp };
-      const v = await resolveIncident(await connect(), id, signIfKeyed(id, 'resolve', r, { keyFile: o.key }));
+      const signed = (await keys()).signIfKeyed(id, 'resolve', r, { keyFile: o.key });
+      const v = await (await watches()).resolveIncident(await connect(), id, signed);
       print(!!o.json, v, () => `incident ${v.seq}: ${v.state} by ${v.holder}`);
     });
 
@@ -258,10 +270,10 @@ Examples:
     )
     .action(async (id: string, o: { apply?: boolean; force?: boolean; by: string; json?: boolean }) => {
       const client = await connect();
-      const { bundleWorkflowCode } = await import('@temporalio/worker');
-      const { bundleOptions } = await import('../worker/bundle');
-      const quiet = () => undefined;
-      const bundle = await bundleWorkflowCode({ ...bundleOptions, logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet } });
+      // The same workflow code the workers of this version run (the build `npm run build` made, or bundled now).
+      const { workflowCode } = await import('../worker/code');
+      const { bundle } = await workflowCode();
+      const { applyRepair, formatRepairPlan, planRepair } = await import('./repair');
       const plan = await planRepair(client, id, bundle);
       if (!o.apply || plan.replays) {
         print(!!o.json, plan, () => formatRepairPlan(plan) + (plan.replays ? '' : `\n(dry run: add --apply${plan.cautions?.length ? ' --force' : ''} to reset)`));
@@ -282,7 +294,8 @@ Examples:
       'after',
       `\nExamples:\n  release-watch keygen --person release-captain --out ~/.release-watch/release-captain.key\n  release-watch decide watch-symphony-v1.0 --checkpoint 12h --decision continue --by release-captain --key ~/.release-watch/release-captain.key`,
     )
-    .action((o: { out: string; person?: string; json?: boolean }) => {
+    .action(async (o: { out: string; person?: string; json?: boolean }) => {
+      const { generateKeyPair, writeKeyFile } = await keys();
       const pair = generateKeyPair();
       writeKeyFile(o.out, o.person, pair);
       print(!!o.json, { publicKey: pair.publicKey, secretKeyFile: o.out }, () =>
@@ -305,11 +318,47 @@ Examples:
 
   program
     .command('worker')
-    .description('Run a worker: the watch workflows and all activities, on the release-watch task queue')
-    .addHelpText('after', '\nExamples:\n  TEMPORAL_ADDRESS=localhost:7233 release-watch worker')
-    .action(async () => {
+    .description('Run a worker: the watch and incident workflows and all activities, as a version of the release-watch Worker Deployment')
+    .option('--make-current', 'make this version current when it starts: new watches start on it (an upgrade)')
+    .option('--unversioned', 'run without Worker Versioning (not recommended: see the warning it prints)')
+    .addHelpText(
+      'after',
+      `
+The version is a digest of the workflow code (its build ID): a release of release-watch that changes what
+a watch does is a new version. Watches and incidents stay on the version they started on until they end,
+so keep a version's workers running until \`release-watch versions\` says it can stop. The first version
+of a deployment becomes current by itself; later ones with --make-current or \`release-watch versions
+current <build>\`. RELEASE_WATCH_DEPLOYMENT names the deployment (default release-watch).
+
+Examples:
+  TEMPORAL_ADDRESS=localhost:7233 release-watch worker
+  release-watch worker --make-current        # the new release takes new watches; the old one drains`,
+    )
+    .action(async (o: { makeCurrent?: boolean; unversioned?: boolean }) => {
       const { runWorker } = await import('../worker/main');
-      await runWorker();
+      await runWorker(o);
+    });
+
+  program
+    .command('versions')
+    .description('The release-watch versions (Worker Deployment versions) on the cluster: which is current, what each still runs, which can stop')
+    .argument('[action]', '"current" to make a version current')
+    .argument('[build]', 'the build ID to make current (as shown by this command or by the worker)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  release-watch versions\n  release-watch versions current rw-3f2a9c1e5b7d9f0a')
+    .action(async (action: string | undefined, build: string | undefined, o: { json?: boolean }) => {
+      const { listVersions, makeCurrent, deploymentName } = await import('../worker/versions');
+      const client = await connect();
+      const { namespace } = temporalTarget();
+      const deployment = deploymentName();
+      if (action !== undefined) {
+        if (action !== 'current' || !build) throw new Usage('usage: release-watch versions current <build>');
+        await makeCurrent(client.workflowService, namespace, deployment, build, { timeoutMs: 5_000 });
+        print(!!o.json, { deployment, current: build }, () => `${deployment}: ${build} is current; new watches start on it, running ones stay on their own version`);
+        return;
+      }
+      const listed = await listVersions(client.workflowService, namespace, deployment, async (query) => (await client.workflow.count(query)).count);
+      print(!!o.json, listed, () => formatVersions(listed));
     });
 
   program
@@ -350,6 +399,15 @@ Examples:
   return program;
 }
 
+function formatVersions(l: Awaited<ReturnType<typeof import('../worker/versions').listVersions>>): string {
+  if (l.versions.length === 0) return `${l.deployment}: no versions yet (start a worker: release-watch worker)`;
+  const rows = l.versions.map(
+    (v) =>
+      `${v.buildId.padEnd(22)} ${v.status.padEnd(9)} watches ${String(v.running.watches).padStart(4)}  incidents ${String(v.running.incidents).padStart(4)}  ${v.canStop ? 'can stop' : v.current ? 'takes new watches' : 'keep running'}`,
+  );
+  return [`${l.deployment}: current ${l.current ?? 'none'}${l.ramping ? `, ramping ${l.ramping}` : ''}`, ...rows].join('\n');
+}
+
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Usage(`${flag} must be a positive whole number (got "${v}")`);
@@ -367,8 +425,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`refused: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof PlanInvalid) {
-      for (const e of err.errors) process.stderr.write(`${err.source}: ${formatPlanError(e)}\n`);
+    if (err instanceof Error && err.name === 'PlanInvalid') {
+      const { formatPlanError } = await plans();
+      const invalid = err as import('../plan/validate').PlanInvalid;
+      for (const e of invalid.errors) process.stderr.write(`${invalid.source}: ${formatPlanError(e)}\n`);
       return 2;
     }
     process.stderr.write(`error: ${(err as Error).message ?? err}\n`);

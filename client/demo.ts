@@ -9,6 +9,7 @@ import { loadPlan } from '../plan/validate';
 import { createTimelineApplier, startSimulator, type TimelineStep } from '../sim';
 import { makeCurrent } from '../worker/versions';
 import { createWorker } from '../worker/worker';
+import { projectRoot } from '../config/paths';
 import { webUiLink } from '../config/connection';
 import { startDevServer } from './devserver';
 import { KEYRING_ENV } from './keys';
@@ -51,7 +52,7 @@ export interface DemoResult {
 }
 
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
-  const root = join(__dirname, '..');
+  const root = projectRoot();
   const data = resolve(opts.dataDir ?? join(root, '.data'));
   const say = (line: string) => opts.quiet || process.stdout.write(line + '\n');
   const stops: Array<() => Promise<unknown>> = [];

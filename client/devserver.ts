@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions';
+import { projectRoot } from '../config/paths';
 
 export interface DevServer {
   address: string;
@@ -13,7 +14,7 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export function temporalBinary(root = join(__dirname, '..')): string {
+export function temporalBinary(root = projectRoot()): string {
   if (process.env.TEMPORAL_CLI) return process.env.TEMPORAL_CLI;
   const paths = join(root, '.tools', 'paths.json');
   if (!existsSync(paths)) throw new Error('the temporal CLI is not installed: run `bash scripts/setup.sh`');

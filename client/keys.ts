@@ -7,14 +7,9 @@ import { ed25519 } from '@noble/curves/ed25519';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils';
 import { publicKeyOf, sign, type Signable, type SignedKind } from '../core/signatures';
 
-/** A hex secret key itself (for bots and CI). */
-export const KEY_ENV = 'RELEASE_WATCH_KEY';
-/** A file holding one secret key. */
-export const KEY_FILE_ENV = 'RELEASE_WATCH_KEY_FILE';
-/** A folder of `<person>.key` files (a team's shared demo keys, a test's keyring). */
-export const KEYRING_ENV = 'RELEASE_WATCH_KEYS';
+import { KEY_ENV, KEY_FILE_ENV, KEYRING_ENV, KeyError } from './errors';
 
-export class KeyError extends Error {}
+export { KEY_ENV, KEY_FILE_ENV, KEYRING_ENV, KeyError };
 
 export interface KeyPair {
   secretKey: string;

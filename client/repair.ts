@@ -5,7 +5,7 @@
 // that task again with this code and re-applies the updates and signals that came after it.
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import { Refused } from './watches';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -35,7 +35,7 @@ export interface RepairPlan {
 }
 
 /** Replays the latest run of `workflowId` with `bundle` (the code the workers run) and plans the reset that repairs it. */
-export async function planRepair(client: Client, workflowId: string, bundle: WorkflowBundleWithSourceMap): Promise<RepairPlan> {
+export async function planRepair(client: Client, workflowId: string, bundle: WorkflowBundle): Promise<RepairPlan> {
   let described: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
   try {
     described = await client.workflow.getHandle(workflowId).describe();
@@ -53,7 +53,7 @@ export async function planFromHistory(
   runId: string,
   status: string,
   history: temporal.api.history.v1.IHistory,
-  bundle: WorkflowBundleWithSourceMap,
+  bundle: WorkflowBundle,
 ): Promise<RepairPlan> {
   const { Worker } = await import('@temporalio/worker');
   try {

@@ -9,6 +9,7 @@ import type { Decide, Release } from '../core/messages';
 import type { CheckpointState } from '../core/state';
 import type { WatchStatus } from '../core/status';
 import type { Plan } from '../plan/schema';
+import { Refused } from './errors';
 import { signIfKeyed } from './keys';
 import {
   approveUpdate,
@@ -25,13 +26,7 @@ import {
 } from '../workflows/definitions';
 import type { watchWorkflow } from '../workflows/watch';
 
-/** Refused by the watch (bad or unauthorised input): the CLI exits 2 with the reason. */
-export class Refused extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'Refused';
-  }
-}
+export { Refused };
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const COMMIT = /^[0-9a-f]{7,40}$/;
@@ -116,6 +111,10 @@ export const STATUS_TIMEOUT_MS = 10_000;
 export async function watchStatusOf(client: Client, id: string, events = 30, timeoutMs = STATUS_TIMEOUT_MS): Promise<WatchStatus> {
   const deadline = Date.now() + timeoutMs;
   try {
+    // An ended watch returned its final status: read from the server, no worker needed (its version's
+    // workers may be gone, and a query would wait for them).
+    const ended = await endedStatus(client, id, events);
+    if (ended) return ended;
     return await client.withDeadline(deadline, () => watchHandle(client, id).query(statusQuery, events));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new Refused(`no watch "${id}"`);
@@ -136,6 +135,15 @@ export async function watchStatusOf(client: Client, id: string, events = 30, tim
     if (cause?.details) throw new Error(`${text} (gRPC code ${cause.code})`);
     throw err;
   }
+}
+
+/** The final status of a watch that completed (its workflow result), or undefined while it runs. */
+export async function endedStatus(client: Client, id: string, events: number): Promise<WatchStatus | undefined> {
+  const handle = watchHandle(client, id);
+  if ((await handle.describe()).status.name !== 'COMPLETED') return undefined;
+  const result = await handle.result();
+  if (!result?.status) return undefined;
+  return { ...result.status, events: result.status.events.slice(-events) };
 }
 
 // gRPC status codes

@@ -2,7 +2,9 @@
 import type { LeverId, Plan } from '../plan/schema';
 import type { Signature } from './signatures';
 import { TEXT_MAX } from './incidents';
-import { isEnded, WatchState } from './state';
+import { isEnded, type LeverRequest, type WatchState } from './state';
+
+export type { LeverRequest };
 
 /** The lever a checkpoint's rollback decision pulls, when the plan has one by this name. */
 export const ROLLBACK_LEVER = 'rollback';
@@ -20,21 +22,6 @@ export interface Approve {
   signature?: Signature;
 }
 
-export interface LeverRequest {
-  seq: number;
-  lever: LeverId;
-  by: string;
-  reason: string;
-  automatic: boolean;
-  requestedAt: number;
-  requestedHour: number;
-  state: 'awaiting-approval' | 'running' | 'done' | 'failed' | 'expired';
-  approvedBy?: string;
-  expiresAt?: number;
-  finishedHour?: number;
-  steps?: Array<{ step: string; ok: boolean; detail: string }>;
-  verify?: { check: string; outcome: string; reason: string };
-}
 
 export function findRequest(state: WatchState, ref: string): LeverRequest | undefined {
   const key = String(ref).trim().replace(/^request-/, '');

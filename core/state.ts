@@ -3,7 +3,6 @@
 import { watchHours } from '../plan/duration';
 import { round1, round2 } from './hours';
 import type { CheckpointSpec, DecisionName, Outcome, Plan } from '../plan/schema';
-import type { LeverRequest } from './levers';
 import type { CheckResult, Decide, Release } from './messages';
 import { initialSchedule, ScheduleState } from './schedule';
 
@@ -114,6 +113,23 @@ export interface Relapse {
   reason: string;
   evidence: string;
   severity?: string;
+}
+
+/** An emergency lever asked for by a person, or pulled by the watch itself. */
+export interface LeverRequest {
+  seq: number;
+  lever: string;
+  by: string;
+  reason: string;
+  automatic: boolean;
+  requestedAt: number;
+  requestedHour: number;
+  state: 'awaiting-approval' | 'running' | 'done' | 'failed' | 'expired';
+  approvedBy?: string;
+  expiresAt?: number;
+  finishedHour?: number;
+  steps?: Array<{ step: string; ok: boolean; detail: string }>;
+  verify?: { check: string; outcome: string; reason: string };
 }
 
 export interface Finding {

@@ -4,11 +4,12 @@ import { z } from 'zod';
 import { Probe, Step } from '../probes';
 import { Sink } from '../sinks';
 import { isDuration, parseDuration } from './duration';
+import { DECISIONS, type DecisionName } from './decisions';
 import { Duration, EnvName, Id } from './fields';
 
-export { Duration, Probe, Sink, Step };
+export { DECISIONS, Duration, Probe, Sink, Step };
+export type { DecisionName };
 
-export const DECISIONS = ['continue', 'escalate', 'reduce-monitoring', 'extend', 'release', 'rollback'] as const;
 export const Decision = z.enum(DECISIONS, {
   error: (iss) => `unknown decision "${String(iss.input)}" (one of ${DECISIONS.join(', ')})`,
 });
@@ -230,6 +231,5 @@ export type CriterionSpec = z.output<typeof Criterion>;
 export type TriggerSpec = z.output<typeof Trigger>;
 export type LeverSpec = z.output<typeof Lever>;
 export type SinkSpec = z.output<typeof Sink>;
-export type DecisionName = (typeof DECISIONS)[number];
 export type LeverId = string;
 export type Outcome = (typeof OUTCOMES)[number];

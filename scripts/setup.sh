@@ -15,6 +15,13 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# The compiled CLI and the workflow bundle (dist/), rebuilt when a source is newer than the last build.
+SOURCES=(plan core workflows activities probes sinks report config worker client sim scripts/build.ts)
+if [ ! -f dist/.built ] || [ -n "$(find "${SOURCES[@]}" package-lock.json tsconfig.json tsconfig.build.json -newer dist/.built -print -quit 2>/dev/null)" ]; then
+  echo "setup: building dist/ (TypeScript and the workflow bundle)" >&2
+  npm run --silent build
+fi
+
 need_pip=()
 temporal="${TEMPORAL_CLI:-}"
 if [ -z "$temporal" ]; then

@@ -5,7 +5,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import { temporalTarget } from '../config/connection';
 import { TASK_QUEUE } from '../workflows/definitions';
-import { workflowCode } from './code';
+import { workflowCode, type WorkflowCode } from './code';
 import { deploymentName } from './versions';
 
 /** How long a shutdown may take before the worker is stopped regardless. */
@@ -23,9 +23,16 @@ export interface WorkerSetup {
   deployment?: string;
 }
 
-export async function createWorker(connection: NativeConnection, namespace: string, opts: { versioning?: Versioning; overrides?: WorkerOverrides } = {}): Promise<WorkerSetup> {
+export interface WorkerChoices {
+  versioning?: Versioning;
+  /** Other workflow code than this checkout's (a test's second version). */
+  code?: WorkflowCode;
+  overrides?: WorkerOverrides;
+}
+
+export async function createWorker(connection: NativeConnection, namespace: string, opts: WorkerChoices = {}): Promise<WorkerSetup> {
   const versioning = opts.versioning ?? { deployment: deploymentName() };
-  const code = await workflowCode();
+  const code = opts.code ?? (await workflowCode());
   const worker = await Worker.create({
     connection,
     namespace,

@@ -34,8 +34,8 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 }
 
 /** The dev server; `dynamicConfig` sets more of its dynamic config (e.g. a lower continue-as-new suggestion). */
-export function devServerEnv(opts: { dynamicConfig?: Record<string, number> } = {}): Promise<TestWorkflowEnvironment> {
-  const more = Object.entries(opts.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]);
+export function devServerEnv(opts: { dynamicConfig?: Record<string, number | string> } = {}): Promise<TestWorkflowEnvironment> {
+  const more = Object.entries(opts.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: toolPaths().temporal },

@@ -93,7 +93,7 @@ export function startWorkerProcess(opts: WorkerProcessOptions): WorkerProcess {
 
 async function main(config: Config): Promise<void> {
   const { DefaultLogger, NativeConnection, Runtime, Worker } = await import('@temporalio/worker');
-  const activities = await import('../../activities');
+  const { createActivities } = await import('../../activities');
   const { SHUTDOWN_FORCE_TIME } = await import('../../worker/worker');
   // SIGINT/SIGTERM shut the worker down gracefully (the Runtime's default); SIGKILL is the crash.
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -103,7 +103,7 @@ async function main(config: Config): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     workflowBundle: { codePath: config.bundlePath },
-    activities,
+    activities: createActivities({ env: process.env }),
     shutdownForceTime: SHUTDOWN_FORCE_TIME,
   });
   const running = worker.run();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import * as activities from '../../activities';
+import { createActivities } from '../../activities';
 import { watchStatusOf } from '../../client/watches';
 import type { WatchStatus } from '../../core/status';
 import type { Plan } from '../../plan/schema';
@@ -43,7 +43,7 @@ export async function startWorld(timeScale = 1 / 30): Promise<World> {
 }
 
 export async function realWorker(env: TestWorkflowEnvironment, taskQueue: string): Promise<Worker> {
-  return Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  return Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ env: process.env }) });
 }
 
 /** Polls the watch's status until `ready` holds; fails with the last status when it does not in time. */
