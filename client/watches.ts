@@ -199,7 +199,7 @@ async function answerIncident<A extends Ack | Resolve>(client: Client, id: strin
   const target = incidentWorkflowId(id, ref);
   if (!target) throw new Refused(`no incident ${JSON.stringify(String(ref).slice(0, 80))} in this watch (an incident is its number, incident-<n> or ${id}/incident-<n>)`);
   try {
-    const rec = await executeUpdate(client.workflow.getHandle(target.incidentId), def, answer, updateId);
+    const rec = await executeUpdate(client.workflow.getHandle(target.incidentId), def, [answer], updateId);
     return { id: target.incidentId, seq: target.seq, state: rec.state, holder: rec.holder };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw await closedIncident(client, target.incidentId, target.seq, ref);
@@ -230,7 +230,7 @@ export async function approveLever(client: Client, id: string, a: Approve, updat
 /** Every human request is an Update with an id (a retried call is applied once); a refusal becomes Refused. */
 async function update<Ret, Arg>(client: Client, id: string, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId?: string): Promise<Ret> {
   try {
-    return await executeUpdate(watchHandle(client, id), def, arg, updateId);
+    return await executeUpdate(watchHandle(client, id), def, [arg], updateId);
   } catch (err) {
     throw refusal(err, id);
   }
@@ -244,12 +244,20 @@ export const DROPPED_UPDATE_RETRIES = 5;
  * ("wasn't processed by worker"): it is sent again with the same update ID, a bounded number of times,
  * so an answer is never lost to it and never applied twice.
  */
-export async function executeUpdate<Ret, Arg>(handle: WorkflowHandle, def: UpdateDefinition<Ret, [Arg]>, arg: Arg, updateId: string = randomUUID()): Promise<Ret> {
+export async function executeUpdate<Ret, Args extends unknown[]>(
+  handle: WorkflowHandle,
+  def: UpdateDefinition<Ret, Args>,
+  args: Args,
+  updateId: string = randomUUID(),
+  onDropped?: (attempt: number) => void,
+): Promise<Ret> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await handle.executeUpdate(def, { args: [arg], updateId });
+      // The SDK's overloads tell updates with and without arguments apart; both are sent the same way.
+      return await handle.executeUpdate(def as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown], updateId });
     } catch (err) {
       if (attempt > DROPPED_UPDATE_RETRIES || !isDroppedUpdate(err)) throw err;
+      onDropped?.(attempt);
     }
   }
 }
