@@ -88,7 +88,11 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: SANDBOX, allowTypeImports: true },
             { group: ['**/activities', '**/activities/**'], message: SANDBOX, allowTypeImports: true },
-            { group: ['**/plan/schema', '**/plan/validate', '**/plan/fields', '**/probes', '**/probes/**', '**/sinks', '**/sinks/**'], message: SANDBOX, allowTypeImports: true },
+            {
+              group: ['**/plan/schema', '**/plan/validate', '**/plan/fields', '**/probes', '**/probes/**', '**/sinks', '**/sinks/**'],
+              message: SANDBOX,
+              allowTypeImports: true,
+            },
             { group: ['**/client/**', '**/worker/**', '**/report/**', '**/config/**'], message: SANDBOX, allowTypeImports: true },
           ],
         },
@@ -102,7 +106,11 @@ export default tseslint.config(
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/client/**'], message: 'The worker and what it runs do not import client code.', allowTypeImports: true }] },
+        {
+          patterns: [
+            { group: ['**/client/**'], message: 'The worker and what it runs do not import client code.', allowTypeImports: true },
+          ],
+        },
       ],
     },
   },

@@ -52,7 +52,8 @@ export function createRunCheck(env: Env) {
 
 async function observe(req: CheckRequest, env: Env): Promise<Observation> {
   const kind = probeKind(req.check.probe.kind);
-  if (!kind) return { values: {}, failure: `unknown probe kind "${req.check.probe.kind}" (this worker may be older than the plan)`, evidence: [] };
+  if (!kind)
+    return { values: {}, failure: `unknown probe kind "${req.check.probe.kind}" (this worker may be older than the plan)`, evidence: [] };
   const ctx: ProbeContext = { vars: req.vars, env, release: req.release, cursor: req.cursor, first: req.first ?? false };
   try {
     return await kind.observe(req.check.probe, ctx);

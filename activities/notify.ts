@@ -45,7 +45,8 @@ export function createNotify(env: Env) {
     const refused = new Map(earlier.refused.map((r) => [r.sink, r.error]));
     const result: NotifyResult = { delivered: [], failed: [], unconfigured: [] };
     const retryable: string[] = [];
-    const progress = () => ctx?.heartbeat({ done: [...done], refused: [...refused].map(([sink, error]) => ({ sink, error })) } satisfies Progress);
+    const progress = () =>
+      ctx?.heartbeat({ done: [...done], refused: [...refused].map(([sink, error]) => ({ sink, error })) } satisfies Progress);
     for (const sink of req.sinks) {
       const name = sinkName(sink);
       const kind = sinkKind(sink.kind)!;

@@ -31,7 +31,8 @@ export function symphonyPlan(hour: string, keys: Keys, edit?: (raw: Record<strin
   }
   edit?.(raw);
   const result = validatePlanObject(raw);
-  if (!result.ok) throw new Error(`bench plan (${SYMPHONY_FILE}, hour ${hour}) is invalid:\n${result.errors.map(formatPlanError).join('\n')}`);
+  if (!result.ok)
+    throw new Error(`bench plan (${SYMPHONY_FILE}, hour ${hour}) is invalid:\n${result.errors.map(formatPlanError).join('\n')}`);
   return result.plan;
 }
 

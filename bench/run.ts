@@ -28,7 +28,18 @@ import { watchHours } from '../plan/duration';
 import type { Plan } from '../plan/schema';
 import { statusQuery } from '../workflows/definitions';
 import { echoUpdate, type BaselineInput } from './baseline-workflows';
-import { countBy, eventBytes, eventMs, eventName, fetchRuns, quantile, scheduleToStart, tasksCompleted, type HistoryEvent, type Run } from './history';
+import {
+  countBy,
+  eventBytes,
+  eventMs,
+  eventName,
+  fetchRuns,
+  quantile,
+  scheduleToStart,
+  tasksCompleted,
+  type HistoryEvent,
+  type Run,
+} from './history';
 import { makeKeys, signedDecision, signing, symphonyPlan, type Keys } from './plans';
 import { bundleOptions } from '../worker/bundle';
 import { startBenchWorker, type BenchWorker } from './worker';
@@ -151,7 +162,15 @@ function release(ctx: Ctx, tag: string) {
 }
 
 async function terminateAll(ctx: Ctx, ids: string[]): Promise<void> {
-  await mapLimit(ids, 20, (id) => ctx.client.workflow.getHandle(id).terminate('bench phase over').then(() => undefined, () => undefined));
+  await mapLimit(ids, 20, (id) =>
+    ctx.client.workflow
+      .getHandle(id)
+      .terminate('bench phase over')
+      .then(
+        () => undefined,
+        () => undefined,
+      ),
+  );
 }
 
 function payloadValue<T>(p: temporal.api.common.v1.IPayload | null | undefined): T | undefined {
@@ -265,10 +284,15 @@ function anatomy(events: HistoryEvent[]): WatchAnatomy {
     const a = e.activityTaskScheduledEventAttributes;
     if (a) {
       let name = a.activityType?.name ?? '?';
-      if (name === 'notify') name += `:${payloadValue<{ notification: { kind: string } }>(a.input?.payloads?.[0])?.notification.kind ?? '?'}`;
+      if (name === 'notify')
+        name += `:${payloadValue<{ notification: { kind: string } }>(a.input?.payloads?.[0])?.notification.kind ?? '?'}`;
       add(activities, name);
       add(scheduledBytes, name, eventBytes(e));
-      add(inputBytes, name, (a.input?.payloads ?? []).reduce((n, p) => n + (p.data?.length ?? 0), 0));
+      add(
+        inputBytes,
+        name,
+        (a.input?.payloads ?? []).reduce((n, p) => n + (p.data?.length ?? 0), 0),
+      );
     }
     if (e.timerStartedEventAttributes) {
       const summary = payloadValue<string>(e.userMetadata?.summary) ?? '';
@@ -286,7 +310,10 @@ function anatomy(events: HistoryEvent[]): WatchAnatomy {
     if (s) add(signals, s.signalName ?? '?');
   }
   const activityBytes = Object.fromEntries(
-    Object.entries(activities).map(([name, n]) => [name, { scheduledEvent: r0(scheduledBytes[name] / n), input: r0(inputBytes[name] / n) }]),
+    Object.entries(activities).map(([name, n]) => [
+      name,
+      { scheduledEvent: r0(scheduledBytes[name] / n), input: r0(inputBytes[name] / n) },
+    ]),
   );
   return { byType: countBy(events), activityBytes, bytesByType, activities, timerSummaries, markers, signals };
 }
@@ -314,7 +341,9 @@ interface HistoryResult {
 async function historyPhase(ctx: Ctx, worker: BenchWorker): Promise<{ result: HistoryResult; runs: Run[] }> {
   const plan = symphonyPlan(SETTINGS.historyHour, ctx.keys);
   const hourMs = watchHours(plan.clock.hour) * 3_600_000;
-  log(`history: a full 48 h watch of ${plan.name} at ${plan.clock.hour} per watch hour, stub activities, checkpoints answered as they open`);
+  log(
+    `history: a full 48 h watch of ${plan.name} at ${plan.clock.hour} per watch hour, stub activities, checkpoints answered as they open`,
+  );
   const t0 = Date.now();
   const started = await startWatch(ctx.client, { plan, release: release(ctx, 'full'), startedBy: 'bench', taskQueue: worker.taskQueue });
   const handle = ctx.client.workflow.getHandle(started.workflowId);
@@ -344,9 +373,17 @@ async function historyPhase(ctx: Ctx, worker: BenchWorker): Promise<{ result: Hi
   const all = runs.flatMap((r) => r.events);
   const runInfo = await Promise.all(
     runs.map(async (r) => {
-      const desc = await ctx.client.workflow.getHandle(started.workflowId, r.runId).describe().catch(() => undefined);
+      const desc = await ctx.client.workflow
+        .getHandle(started.workflowId, r.runId)
+        .describe()
+        .catch(() => undefined);
       const raw = desc?.raw.workflowExecutionInfo?.historySizeBytes;
-      return { runId: r.runId, events: r.events.length, bytes: r.events.reduce((a, e) => a + eventBytes(e), 0), historySizeBytes: raw == null ? undefined : Number(raw) };
+      return {
+        runId: r.runId,
+        events: r.events.length,
+        bytes: r.events.reduce((a, e) => a + eventBytes(e), 0),
+        historySizeBytes: raw == null ? undefined : Number(raw),
+      };
     }),
   );
   const bytes = runInfo.reduce((a, r) => a + r.bytes, 0);
@@ -360,7 +397,8 @@ async function historyPhase(ctx: Ctx, worker: BenchWorker): Promise<{ result: Hi
     const a = e.activityTaskScheduledEventAttributes;
     if (!a) continue;
     const name = a.activityType?.name;
-    const kind = name === 'notify' ? payloadValue<{ notification: { kind: string } }>(a.input?.payloads?.[0])?.notification.kind : undefined;
+    const kind =
+      name === 'notify' ? payloadValue<{ notification: { kind: string } }>(a.input?.payloads?.[0])?.notification.kind : undefined;
     if (name === 'runCheck' || name === 'writeReport' || kind === 'checkpoint-open') floorActivityIds.add(Number(e.eventId));
   }
   let floorBytes = 0;
@@ -380,7 +418,9 @@ async function historyPhase(ctx: Ctx, worker: BenchWorker): Promise<{ result: Hi
     const d = (anat.byType[type] ?? 0) - (floor.byType[type] ?? 0);
     if (d !== 0) extraByType[type] = d;
   }
-  log(`history: ${outcome.phase} after ${r1(wallS)} s; ${all.length} events in ${runs.length} run(s), ${r1(bytes / 1024)} KiB; floor ${floor.events} events`);
+  log(
+    `history: ${outcome.phase} after ${r1(wallS)} s; ${all.length} events in ${runs.length} run(s), ${r1(bytes / 1024)} KiB; floor ${floor.events} events`,
+  );
   return {
     runs,
     result: {
@@ -409,7 +449,11 @@ async function historyPhase(ctx: Ctx, worker: BenchWorker): Promise<{ result: Hi
 async function baselineHistory(ctx: Ctx, worker: BenchWorker, events: number): Promise<Run> {
   const ticks = Math.max(10, Math.round((events - 5) / 11));
   const workflowId = `baseline-replay-${ctx.stamp}`;
-  const handle = await ctx.client.workflow.start('baselineWorkflow', { taskQueue: worker.taskQueue, workflowId, args: [{ ticks, tickMs: 10 } satisfies BaselineInput] });
+  const handle = await ctx.client.workflow.start('baselineWorkflow', {
+    taskQueue: worker.taskQueue,
+    workflowId,
+    args: [{ ticks, tickMs: 10 } satisfies BaselineInput],
+  });
   await handle.result();
   const [run] = await fetchRuns(ctx.client, workflowId, handle.firstExecutionRunId);
   log(`history: baseline for replay: ${ticks} ticks, ${run.events.length} events`);
@@ -426,7 +470,10 @@ interface ReplayResult {
 }
 
 /** Times of each history group replayed in one replay worker (its start-up is not in them). */
-async function replayTimes(bundlePath: string, groups: Array<Array<{ workflowId: string; history: temporal.api.history.v1.IHistory }>>): Promise<number[]> {
+async function replayTimes(
+  bundlePath: string,
+  groups: Array<Array<{ workflowId: string; history: temporal.api.history.v1.IHistory }>>,
+): Promise<number[]> {
   const flat = groups.flatMap((g, gi) => g.map((h) => ({ ...h, gi })));
   const times = new Array<number>(groups.length).fill(0);
   let t = 0;
@@ -447,22 +494,49 @@ async function replayTimes(bundlePath: string, groups: Array<Array<{ workflowId:
 
 async function replayPhase(ctx: Ctx, watchId: string, watchRuns: Run[], baseline: Run): Promise<ReplayResult> {
   const { copies, rounds } = SETTINGS.replay;
-  log(`replay: the full watch history (${watchRuns.reduce((a, r) => a + r.events.length, 0)} events) and the baseline's (${baseline.events.length}), ${copies} times each per replay worker, ${rounds} rounds`);
+  log(
+    `replay: the full watch history (${watchRuns.reduce((a, r) => a + r.events.length, 0)} events) and the baseline's (${baseline.events.length}), ${copies} times each per replay worker, ${rounds} rounds`,
+  );
   const watchGroup = watchRuns.map((r) => ({ workflowId: watchId, history: { events: r.events } }));
   const baseGroup = [{ workflowId: 'baseline-replay', history: { events: baseline.events } }];
   const w: number[] = [];
   const b: number[] = [];
   for (let round = 0; round < rounds; round++) {
     // The first history of each replay worker warms it up; the rest are measured.
-    w.push(...(await replayTimes(ctx.watchBundle, Array.from({ length: copies }, () => watchGroup))).slice(1));
-    b.push(...(await replayTimes(ctx.baselineBundle, Array.from({ length: copies }, () => baseGroup))).slice(1));
+    w.push(
+      ...(
+        await replayTimes(
+          ctx.watchBundle,
+          Array.from({ length: copies }, () => watchGroup),
+        )
+      ).slice(1),
+    );
+    b.push(
+      ...(
+        await replayTimes(
+          ctx.baselineBundle,
+          Array.from({ length: copies }, () => baseGroup),
+        )
+      ).slice(1),
+    );
   }
   const watchEvents = watchRuns.reduce((a, r) => a + r.events.length, 0);
   const wMed = quantile(w, 0.5);
   const bMed = quantile(b, 0.5);
   const result: ReplayResult = {
-    watch: { events: watchEvents, runs: watchRuns.length, msPerHistory: r2(wMed), usPerEvent: r2((wMed * 1000) / watchEvents), samples: w.map(r2) },
-    baseline: { events: baseline.events.length, msPerHistory: r2(bMed), usPerEvent: r2((bMed * 1000) / baseline.events.length), samples: b.map(r2) },
+    watch: {
+      events: watchEvents,
+      runs: watchRuns.length,
+      msPerHistory: r2(wMed),
+      usPerEvent: r2((wMed * 1000) / watchEvents),
+      samples: w.map(r2),
+    },
+    baseline: {
+      events: baseline.events.length,
+      msPerHistory: r2(bMed),
+      usPerEvent: r2((bMed * 1000) / baseline.events.length),
+      samples: b.map(r2),
+    },
     ratio: r3(wMed / watchEvents / (bMed / baseline.events.length)),
     method: `Worker.runReplayHistories, ${copies} copies per replay worker (first one is warm-up), ${rounds} rounds; median time per history / its events`,
   };
@@ -494,7 +568,12 @@ interface DecisionResult {
   method: string;
 }
 
-const latency = (xs: number[]): Latency => ({ n: xs.length, p50: r2(quantile(xs, 0.5)), p99: r2(quantile(xs, 0.99)), max: r2(Math.max(...xs)) });
+const latency = (xs: number[]): Latency => ({
+  n: xs.length,
+  p50: r2(quantile(xs, 0.5)),
+  p99: r2(quantile(xs, 0.99)),
+  max: r2(Math.max(...xs)),
+});
 
 async function decisionPhase(ctx: Ctx, worker: BenchWorker, baseWorker: BenchWorker): Promise<DecisionResult> {
   const n = SETTINGS.decision.watches;
@@ -504,15 +583,29 @@ async function decisionPhase(ctx: Ctx, worker: BenchWorker, baseWorker: BenchWor
     raw.checkpoints[1].at = '0h';
   });
   const [first, second] = plan.checkpoints;
-  log(`decision: ${n} watches waiting at checkpoints ${first.name} and ${second.name} (opened at hour 0, ${plan.clock.hour} watch hours) and ${n} idle baseline workflows`);
-  const watches = await mapLimit(Array.from({ length: n }, (_, i) => i), 10, async (i) =>
-    (await startWatch(ctx.client, { plan, release: release(ctx, `dec${i}`), startedBy: 'bench', taskQueue: worker.taskQueue })).workflowId,
+  log(
+    `decision: ${n} watches waiting at checkpoints ${first.name} and ${second.name} (opened at hour 0, ${plan.clock.hour} watch hours) and ${n} idle baseline workflows`,
   );
-  const baselines = await mapLimit(Array.from({ length: n }, (_, i) => i), 10, async (i) => {
-    const workflowId = `baseline-echo-${ctx.stamp}-${i}`;
-    await ctx.client.workflow.start('baselineWorkflow', { taskQueue: baseWorker.taskQueue, workflowId, args: [{ ticks: 1, tickMs: 3_600_000 } satisfies BaselineInput] });
-    return workflowId;
-  });
+  const watches = await mapLimit(
+    Array.from({ length: n }, (_, i) => i),
+    10,
+    async (i) =>
+      (await startWatch(ctx.client, { plan, release: release(ctx, `dec${i}`), startedBy: 'bench', taskQueue: worker.taskQueue }))
+        .workflowId,
+  );
+  const baselines = await mapLimit(
+    Array.from({ length: n }, (_, i) => i),
+    10,
+    async (i) => {
+      const workflowId = `baseline-echo-${ctx.stamp}-${i}`;
+      await ctx.client.workflow.start('baselineWorkflow', {
+        taskQueue: baseWorker.taskQueue,
+        workflowId,
+        args: [{ ticks: 1, tickMs: 3_600_000 } satisfies BaselineInput],
+      });
+      return workflowId;
+    },
+  );
   // Wait until every watch has both checkpoints open and its hour-0 checks done.
   const until = Date.now() + 120_000;
   for (const id of watches) {
@@ -529,15 +622,20 @@ async function decisionPhase(ctx: Ctx, worker: BenchWorker, baseWorker: BenchWor
   const decider = 'release-captain';
   const outsider = Object.keys(plan.people).find((p) => !first.deciders.includes(p))!;
   const refusal = `a ${first.name} decision by ${outsider}, who may not decide it (refused by the validator before any signature check)`;
-  const decision = (id: string, checkpoint: string, by: string): Decide => signedDecision(plan, ctx.keys, id, { checkpoint, decision: 'continue', by });
+  const decision = (id: string, checkpoint: string, by: string): Decide =>
+    signedDecision(plan, ctx.keys, id, { checkpoint, decision: 'continue', by });
 
   const time = async (run: () => Promise<unknown>) => {
     const t = performance.now();
     await run();
     return performance.now() - t;
   };
-  const echoOf = (i: number) => time(() => ctx.client.workflow.getHandle(baselines[i]).executeUpdate(echoUpdate, { args: [decision(watches[i], first.name, decider)] }));
-  const acceptedOf = (i: number, checkpoint: string) => time(() => ctx.client.workflow.getHandle(watches[i]).executeUpdate('decide', { args: [decision(watches[i], checkpoint, decider)] }));
+  const echoOf = (i: number) =>
+    time(() =>
+      ctx.client.workflow.getHandle(baselines[i]).executeUpdate(echoUpdate, { args: [decision(watches[i], first.name, decider)] }),
+    );
+  const acceptedOf = (i: number, checkpoint: string) =>
+    time(() => ctx.client.workflow.getHandle(watches[i]).executeUpdate('decide', { args: [decision(watches[i], checkpoint, decider)] }));
   const refusedOf = (i: number) =>
     time(async () => {
       try {
@@ -637,7 +735,12 @@ async function throughputRound(ctx: Ctx, kind: 'watch' | 'baseline', round: numb
     if (stopping) return;
     const i = seq++;
     if (kind === 'watch') {
-      const st = await startWatch(ctx.client, { plan, release: release(ctx, `tp${round}-${i}`), startedBy: 'bench', taskQueue: worker.taskQueue });
+      const st = await startWatch(ctx.client, {
+        plan,
+        release: release(ctx, `tp${round}-${i}`),
+        startedBy: 'bench',
+        taskQueue: worker.taskQueue,
+      });
       ids.push(st);
       const next = ctx.client.workflow
         .getHandle(st.workflowId)
@@ -649,7 +752,11 @@ async function throughputRound(ctx: Ctx, kind: 'watch' | 'baseline', round: numb
       pending.add(next);
     } else {
       const workflowId = `baseline-tp-${ctx.stamp}-${round}-${i}`;
-      const h = await ctx.client.workflow.start('baselineWorkflow', { taskQueue: worker.taskQueue, workflowId, args: [{ ticks: 1_000_000, tickMs: s.tickMs } satisfies BaselineInput] });
+      const h = await ctx.client.workflow.start('baselineWorkflow', {
+        taskQueue: worker.taskQueue,
+        workflowId,
+        args: [{ ticks: 1_000_000, tickMs: s.tickMs } satisfies BaselineInput],
+      });
       ids.push({ workflowId, runId: h.firstExecutionRunId });
     }
   };
@@ -665,7 +772,10 @@ async function throughputRound(ctx: Ctx, kind: 'watch' | 'baseline', round: numb
   stopping = true;
   // The worker first (what it has in flight finishes), then the workflows.
   await worker.stop();
-  await terminateAll(ctx, ids.map((x) => x.workflowId));
+  await terminateAll(
+    ctx,
+    ids.map((x) => x.workflowId),
+  );
   await Promise.all(pending);
   let tasks = 0;
   let activities = 0;
@@ -706,7 +816,9 @@ async function throughputRound(ctx: Ctx, kind: 'watch' | 'baseline', round: numb
 
 async function throughputPhase(ctx: Ctx): Promise<ThroughputResult> {
   const s = SETTINGS.throughput;
-  log(`throughput: ${s.concurrency} watches (${s.hour} watch hours, no checkpoints) vs ${s.concurrency} baselines (${s.tickMs} ms ticks), each on a fresh worker; ${s.warmupS} s warm-up, ${s.windowS} s window, ${s.rounds} round(s)`);
+  log(
+    `throughput: ${s.concurrency} watches (${s.hour} watch hours, no checkpoints) vs ${s.concurrency} baselines (${s.tickMs} ms ticks), each on a fresh worker; ${s.warmupS} s warm-up, ${s.windowS} s window, ${s.rounds} round(s)`,
+  );
   const rounds: ThroughputRound[] = [];
   for (let round = 0; round < s.rounds; round++) {
     // Alternate which goes first, so a busier moment on a shared machine does not favour one.
@@ -720,7 +832,12 @@ async function throughputPhase(ctx: Ctx): Promise<ThroughputResult> {
     const cpu = rs.reduce((a, r) => a + r.workerCpuMs, 0);
     const events = rs.reduce((a, r) => a + r.eventsPerS * r.windowS, 0);
     const server = rs.reduce((a, r) => a + r.serverCpuMsPerTask * r.tasks, 0);
-    return { tasksPerS: r1(tasks / secs), cpuMsPerTask: r3(cpu / tasks), serverCpuMsPerTask: r3(server / tasks), eventsPerS: r1(events / secs) };
+    return {
+      tasksPerS: r1(tasks / secs),
+      cpuMsPerTask: r3(cpu / tasks),
+      serverCpuMsPerTask: r3(server / tasks),
+      eventsPerS: r1(events / secs),
+    };
   };
   const watch = agg('watch');
   const baseline = agg('baseline');
@@ -781,11 +898,15 @@ async function settled(ctx: Ctx, id: string, plan: Plan): Promise<boolean> {
 /** Starts `n` workflows evenly over `spreadMs`. */
 async function spread(n: number, spreadMs: number, start: (i: number) => Promise<void>): Promise<void> {
   const t0 = Date.now();
-  await mapLimit(Array.from({ length: n }, (_, i) => i), 20, async (i) => {
-    const due = t0 + (i * spreadMs) / n;
-    if (due > Date.now()) await sleep(due - Date.now());
-    await start(i);
-  });
+  await mapLimit(
+    Array.from({ length: n }, (_, i) => i),
+    20,
+    async (i) => {
+      const due = t0 + (i * spreadMs) / n;
+      if (due > Date.now()) await sleep(due - Date.now());
+      await start(i);
+    },
+  );
 }
 
 async function densityPhase(ctx: Ctx): Promise<DensityResult> {
@@ -808,7 +929,12 @@ async function densityPhase(ctx: Ctx): Promise<DensityResult> {
     const tStart = Date.now();
     // Deploys come at any moment: new watches start spread over a watch hour, so their hours are too.
     await spread(add, hourMs, async (i) => {
-      const st = await startWatch(ctx.client, { plan, release: release(ctx, `d${level}-${i}`), startedBy: 'bench', taskQueue: worker.taskQueue });
+      const st = await startWatch(ctx.client, {
+        plan,
+        release: release(ctx, `d${level}-${i}`),
+        startedBy: 'bench',
+        taskQueue: worker.taskQueue,
+      });
       ids.push(st.workflowId);
     });
     const startS = (Date.now() - tStart) / 1000;
@@ -887,11 +1013,19 @@ async function baselineRss(ctx: Ctx, n: number): Promise<DensityResult['baseline
   await sleep(2000);
   const base = await worker.stats(true);
   const ids: string[] = [];
-  await mapLimit(Array.from({ length: n }, (_, i) => i), 20, async (i) => {
-    const workflowId = `baseline-density-${ctx.stamp}-${i}`;
-    await ctx.client.workflow.start('baselineWorkflow', { taskQueue: worker.taskQueue, workflowId, args: [{ ticks: 1, tickMs: 3_600_000 } satisfies BaselineInput] });
-    ids.push(workflowId);
-  });
+  await mapLimit(
+    Array.from({ length: n }, (_, i) => i),
+    20,
+    async (i) => {
+      const workflowId = `baseline-density-${ctx.stamp}-${i}`;
+      await ctx.client.workflow.start('baselineWorkflow', {
+        taskQueue: worker.taskQueue,
+        workflowId,
+        args: [{ ticks: 1, tickMs: 3_600_000 } satisfies BaselineInput],
+      });
+      ids.push(workflowId);
+    },
+  );
   let st = await worker.stats(true);
   for (let i = 0; i < 60 && st.cached < n; i++) {
     await sleep(1000);
@@ -1066,7 +1200,14 @@ function markdown(rows: Row[], machine: Machine, quick: boolean): string {
 
 function printTable(rows: Row[]): void {
   const cols: Array<keyof Row> = ['metric', 'watch', 'base', 'ratio', 'target', 'met'];
-  const heads: Record<keyof Row, string> = { metric: 'metric', watch: 'watch', base: 'baseline / floor', ratio: 'ratio', target: 'target', met: 'met?' };
+  const heads: Record<keyof Row, string> = {
+    metric: 'metric',
+    watch: 'watch',
+    base: 'baseline / floor',
+    ratio: 'ratio',
+    target: 'target',
+    met: 'met?',
+  };
   const width = (k: keyof Row) => Math.max(heads[k].length, ...rows.map((r) => r[k].length));
   const line = (r: Record<keyof Row, string>) => cols.map((k) => r[k].padEnd(width(k))).join(' │ ');
   console.log('\n' + line(heads));
@@ -1114,7 +1255,9 @@ async function main(): Promise<void> {
     node: process.version,
     temporal: (() => {
       try {
-        return execFileSync(temporalBinary(), ['--version'], { encoding: 'utf8' }).trim().replace(/^temporal version /, 'temporal CLI ');
+        return execFileSync(temporalBinary(), ['--version'], { encoding: 'utf8' })
+          .trim()
+          .replace(/^temporal version /, 'temporal CLI ');
       } catch {
         return 'temporal CLI (version unknown)';
       }
@@ -1126,7 +1269,9 @@ async function main(): Promise<void> {
     ...(note ? { note } : {}),
   };
   const results: Results = { mode: QUICK ? 'quick' : 'full', machine, settings: SETTINGS, targets: TARGETS };
-  log(`bench (${results.mode}): ${[...ONLY].join(', ')}; ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGb} GB, Node ${machine.node}, ${machine.temporal}`);
+  log(
+    `bench (${results.mode}): ${[...ONLY].join(', ')}; ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGb} GB, Node ${machine.node}, ${machine.temporal}`,
+  );
 
   // The dev server's SQLite file on tmpfs by default: this VM's disk would otherwise bound every
   // figure (writes), and the bench measures the workflow machinery. --db-on-disk puts it on disk.
@@ -1145,7 +1290,15 @@ async function main(): Promise<void> {
   log(`dev server at ${server.address} (SQLite file in ${dir})`);
   const connection = await Connection.connect({ address: server.address });
   cleanups.push(() => connection.close());
-  const ctx: Ctx = { client: new Client({ connection }), serverPid: server.process.pid!, address: server.address, watchBundle: bundles.watch, baselineBundle: bundles.baseline, keys: makeKeys(), stamp: Date.now().toString(36) };
+  const ctx: Ctx = {
+    client: new Client({ connection }),
+    serverPid: server.process.pid!,
+    address: server.address,
+    watchBundle: bundles.watch,
+    baselineBundle: bundles.baseline,
+    keys: makeKeys(),
+    stamp: Date.now().toString(36),
+  };
 
   if (ONLY.has('history') || ONLY.has('decision')) {
     const watchWorker = await newWorker(ctx, 'main', 'watch', 2000);
@@ -1154,7 +1307,14 @@ async function main(): Promise<void> {
       const { result, runs } = await historyPhase(ctx, watchWorker);
       results.history = result;
       // BENCH_SAVE_HISTORY=file.json keeps the 48 h history (the runs' events), e.g. to profile its replay.
-      if (process.env.BENCH_SAVE_HISTORY) writeFileSync(process.env.BENCH_SAVE_HISTORY, JSON.stringify({ workflowId: result.workflowId, runs: runs.map((r) => JSON.parse(historyToJSON({ events: r.events })) as unknown) }));
+      if (process.env.BENCH_SAVE_HISTORY)
+        writeFileSync(
+          process.env.BENCH_SAVE_HISTORY,
+          JSON.stringify({
+            workflowId: result.workflowId,
+            runs: runs.map((r) => JSON.parse(historyToJSON({ events: r.events })) as unknown),
+          }),
+        );
       if (ONLY.has('replay')) {
         const base = await baselineHistory(ctx, baseWorker, result.events);
         results.replay = await replayPhase(ctx, result.workflowId, runs, base);

@@ -38,7 +38,13 @@ export interface BenchWorker {
 export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorker> {
   const child: ChildProcess = fork(__filename, [JSON.stringify(config)], {
     // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each worker there (open it in Chrome DevTools).
-    execArgv: ['--import', 'tsx', '--expose-gc', '--max-old-space-size=4096', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+    execArgv: [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      '--max-old-space-size=4096',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -108,7 +114,14 @@ async function main(config: WorkerConfig): Promise<void> {
       send({
         type: 'stats',
         id: m.id,
-        stats: { rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, cached: worker.getStatus().numCachedWorkflows, cpuMs: (cpu.user + cpu.system) / 1000, at: Date.now() },
+        stats: {
+          rss: mem.rss,
+          heapUsed: mem.heapUsed,
+          external: mem.external,
+          cached: worker.getStatus().numCachedWorkflows,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          at: Date.now(),
+        },
       });
     }
   });

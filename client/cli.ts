@@ -61,7 +61,9 @@ Examples:
       for (const file of files) {
         try {
           const plan = loadPlan(file);
-          process.stdout.write(`${file}: ok (${plan.name}: ${Object.keys(plan.checks).length} checks, ${Object.keys(plan.tiers).length} tiers, ${plan.checkpoints.length} checkpoints)\n`);
+          process.stdout.write(
+            `${file}: ok (${plan.name}: ${Object.keys(plan.checks).length} checks, ${Object.keys(plan.tiers).length} tiers, ${plan.checkpoints.length} checkpoints)\n`,
+          );
         } catch (err) {
           if (!(err instanceof PlanInvalid)) throw err;
           bad++;
@@ -83,19 +85,34 @@ Examples:
     .option('--by <who>', 'who starts it', process.env.USER ?? 'cli')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExamples:\n  release-watch start --plan plans/demo.yaml --service symphony --release v1.0 --json')
-    .action(async (o: { plan: string; service: string; release: string; commit?: string; deployedAt?: string; id?: string; by: string; json?: boolean }) => {
-      const plan = (await plans()).loadPlan(o.plan);
-      const client = await connect();
-      const { startWatch } = await watches();
-      const started = await startWatch(client, {
-        plan,
-        release: { service: o.service, version: o.release, commit: o.commit, deployedAt: o.deployedAt ?? new Date().toISOString() },
-        startedBy: o.by,
-        id: o.id,
-      });
-      const link = webUiLink(temporalTarget(), started.workflowId);
-      print(!!o.json, { ...started, webUi: link }, () => `${started.started ? 'started' : 'already watching'}: ${started.workflowId}\n${link}`);
-    });
+    .action(
+      async (o: {
+        plan: string;
+        service: string;
+        release: string;
+        commit?: string;
+        deployedAt?: string;
+        id?: string;
+        by: string;
+        json?: boolean;
+      }) => {
+        const plan = (await plans()).loadPlan(o.plan);
+        const client = await connect();
+        const { startWatch } = await watches();
+        const started = await startWatch(client, {
+          plan,
+          release: { service: o.service, version: o.release, commit: o.commit, deployedAt: o.deployedAt ?? new Date().toISOString() },
+          startedBy: o.by,
+          id: o.id,
+        });
+        const link = webUiLink(temporalTarget(), started.workflowId);
+        print(
+          !!o.json,
+          { ...started, webUi: link },
+          () => `${started.started ? 'started' : 'already watching'}: ${started.workflowId}\n${link}`,
+        );
+      },
+    );
 
   program
     .command('status')
@@ -104,7 +121,10 @@ Examples:
     .option('--json', 'print JSON')
     .option('--events <n>', 'recent audit events to include', (v) => positiveInt(v, '--events'), 15)
     .option('--timeout <seconds>', 'how long to wait for a worker to answer', (v) => positiveInt(v, '--timeout'), STATUS_TIMEOUT_S)
-    .addHelpText('after', '\nExamples:\n  release-watch status watch-symphony-v1.0\n  release-watch status watch-symphony-v1.0 --json | jq .checkpoints')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  release-watch status watch-symphony-v1.0\n  release-watch status watch-symphony-v1.0 --json | jq .checkpoints',
+    )
     .action(async (id: string, o: { json?: boolean; events: number; timeout: number }) => {
       const { watchStatusOf } = await watches();
       const { formatStatus } = await import('./format');
@@ -127,7 +147,12 @@ Examples:
       print(!!o.json, rows, () =>
         rows.length === 0
           ? 'no watches'
-          : rows.map((r) => `${r.workflowId.padEnd(40)} ${String(r.service).padEnd(12)} ${String(r.release).padEnd(10)} ${String(r.phase).padEnd(18)} ${String(r.health).padEnd(9)} incidents ${r.openIncidents} ${r.status}`).join('\n'),
+          : rows
+              .map(
+                (r) =>
+                  `${r.workflowId.padEnd(40)} ${String(r.service).padEnd(12)} ${String(r.release).padEnd(10)} ${String(r.phase).padEnd(18)} ${String(r.health).padEnd(9)} incidents ${r.openIncidents} ${r.status}`,
+              )
+              .join('\n'),
       );
     });
 
@@ -146,18 +171,28 @@ Examples:
       'after',
       '\nExamples:\n  release-watch decide watch-symphony-v1.0 --checkpoint 12h --decision continue --by release-captain\n  release-watch decide watch-symphony-v1.0 --checkpoint 48h --decision release --by release-captain --note "Lessons: ..."',
     )
-    .action(async (id: string, o: { checkpoint: string; decision: DecisionName; by: string; note?: string; key?: string; signal?: boolean; json?: boolean }) => {
-      const d = (await keys()).signIfKeyed(id, 'decide', { checkpoint: o.checkpoint, decision: o.decision, by: o.by, note: o.note }, { keyFile: o.key });
-      const client = await connect();
-      const { decide, decideBySignal } = await watches();
-      if (o.signal) {
-        await decideBySignal(client, id, d);
-        print(!!o.json, { sent: true }, () => `sent; see \`release-watch status ${id}\` for whether it was accepted`);
-        return;
-      }
-      const cp = await decide(client, id, d);
-      print(!!o.json, cp, () => `checkpoint ${cp.name}: ${cp.decision} by ${cp.by} at hour ${cp.decidedHour}`);
-    });
+    .action(
+      async (
+        id: string,
+        o: { checkpoint: string; decision: DecisionName; by: string; note?: string; key?: string; signal?: boolean; json?: boolean },
+      ) => {
+        const d = (await keys()).signIfKeyed(
+          id,
+          'decide',
+          { checkpoint: o.checkpoint, decision: o.decision, by: o.by, note: o.note },
+          { keyFile: o.key },
+        );
+        const client = await connect();
+        const { decide, decideBySignal } = await watches();
+        if (o.signal) {
+          await decideBySignal(client, id, d);
+          print(!!o.json, { sent: true }, () => `sent; see \`release-watch status ${id}\` for whether it was accepted`);
+          return;
+        }
+        const cp = await decide(client, id, d);
+        print(!!o.json, cp, () => `checkpoint ${cp.name}: ${cp.decision} by ${cp.by} at hour ${cp.decidedHour}`);
+      },
+    );
 
   program
     .command('report')
@@ -175,14 +210,19 @@ Examples:
 
   program
     .command('emergency')
-    .description('Pull an emergency lever (kill-switch, conservative-mode, restart-services, rollback); some need a second person to approve')
+    .description(
+      'Pull an emergency lever (kill-switch, conservative-mode, restart-services, rollback); some need a second person to approve',
+    )
     .argument('<id>', 'watch (workflow) ID')
     .requiredOption('--lever <lever>', 'kill-switch | conservative-mode | restart-services | rollback')
     .requiredOption('--by <who>', 'who asks (a person of the plan)')
     .requiredOption('--reason <text>', 'why')
     .option('--key <file>', `secret key file to sign with (else $${KEY_ENV}, $${KEY_FILE_ENV}, or <by>.key in $${KEYRING_ENV})`)
     .option('--json', 'print JSON')
-    .addHelpText('after', '\nExamples:\n  release-watch emergency watch-symphony-v1.0 --lever conservative-mode --by duty-engineer --reason "unstable routing"\n  release-watch emergency watch-symphony-v1.0 --lever kill-switch --by policy-steward --reason "compromised key"')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  release-watch emergency watch-symphony-v1.0 --lever conservative-mode --by duty-engineer --reason "unstable routing"\n  release-watch emergency watch-symphony-v1.0 --lever kill-switch --by policy-steward --reason "compromised key"',
+    )
     .action(async (id: string, o: { lever: string; by: string; reason: string; key?: string; json?: boolean }) => {
       const e = (await keys()).signIfKeyed(id, 'emergency', { lever: o.lever, by: o.by, reason: o.reason }, { keyFile: o.key });
       const r = await (await watches()).emergency(await connect(), id, e);
@@ -238,19 +278,30 @@ Examples:
       'after',
       '\nExamples:\n  release-watch resolve watch-symphony-v1.0 3 --by duty-engineer --root-cause "ollama OOM" --resolution "restarted with ai-up" --follow-up "raise memory limit"',
     )
-    .action(async (id: string, incident: string, o: { by: string; rootCause: string; resolution: string; followUp?: string; key?: string; json?: boolean }) => {
-      const r = { incident, by: o.by, rootCause: o.rootCause, resolution: o.resolution, followUp: o.followUp };
-      const signed = (await keys()).signIfKeyed(id, 'resolve', r, { keyFile: o.key });
-      const v = await (await watches()).resolveIncident(await connect(), id, signed);
-      print(!!o.json, v, () => `incident ${v.seq}: ${v.state} by ${v.holder}`);
-    });
+    .action(
+      async (
+        id: string,
+        incident: string,
+        o: { by: string; rootCause: string; resolution: string; followUp?: string; key?: string; json?: boolean },
+      ) => {
+        const r = { incident, by: o.by, rootCause: o.rootCause, resolution: o.resolution, followUp: o.followUp };
+        const signed = (await keys()).signIfKeyed(id, 'resolve', r, { keyFile: o.key });
+        const v = await (await watches()).resolveIncident(await connect(), id, signed);
+        print(!!o.json, v, () => `incident ${v.seq}: ${v.state} by ${v.holder}`);
+      },
+    );
 
   program
     .command('repair')
-    .description('Recover a watch or incident stuck on a nondeterminism error: replay it with this code, and reset it to the last workflow task before the event the replay fails on')
+    .description(
+      'Recover a watch or incident stuck on a nondeterminism error: replay it with this code, and reset it to the last workflow task before the event the replay fails on',
+    )
     .argument('<id>', 'watch or incident (workflow) ID')
     .option('--apply', 'reset it; without this, only say what a reset would do')
-    .option('--force', 'reset even with cautions: the workflow has ended, no workflow task has failed yet, or incidents were opened after that task')
+    .option(
+      '--force',
+      'reset even with cautions: the workflow has ended, no workflow task has failed yet, or incidents were opened after that task',
+    )
     .option('--by <person>', 'who repairs it (recorded in the reset reason)', process.env.USER || 'operator')
     .option('--json', 'print JSON')
     .addHelpText(
@@ -276,7 +327,12 @@ Examples:
       const { applyRepair, formatRepairPlan, planRepair } = await import('./repair');
       const plan = await planRepair(client, id, bundle);
       if (!o.apply || plan.replays) {
-        print(!!o.json, plan, () => formatRepairPlan(plan) + (plan.replays ? '' : `\n(dry run: add --apply${plan.cautions?.length ? ' --force' : ''} to reset)`));
+        print(
+          !!o.json,
+          plan,
+          () =>
+            formatRepairPlan(plan) + (plan.replays ? '' : `\n(dry run: add --apply${plan.cautions?.length ? ' --force' : ''} to reset)`),
+        );
         if (!plan.replays) process.exitCode = 3;
         return;
       }
@@ -286,9 +342,11 @@ Examples:
 
   program
     .command('keygen')
-    .description('Make an Ed25519 key pair for signed approvals: the secret key goes to a file only you can read, the public key into the plan')
+    .description(
+      'Make an Ed25519 key pair for signed approvals: the secret key goes to a file only you can read, the public key into the plan',
+    )
     .requiredOption('--out <file>', 'where to write the secret key (never overwritten)')
-    .option('--person <id>', 'whose key it is (a person of the plan), for the file\'s comment and the plan line printed')
+    .option('--person <id>', "whose key it is (a person of the plan), for the file's comment and the plan line printed")
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
@@ -299,7 +357,13 @@ Examples:
       const pair = generateKeyPair();
       writeKeyFile(o.out, o.person, pair);
       print(!!o.json, { publicKey: pair.publicKey, secretKeyFile: o.out }, () =>
-        [`secret key written to ${o.out} (mode 600)`, `public key: ${pair.publicKey}`, `in the plan:`, `  people:`, `    ${o.person ?? '<id>'}: { name: ..., publicKey: ${pair.publicKey} }`].join('\n'),
+        [
+          `secret key written to ${o.out} (mode 600)`,
+          `public key: ${pair.publicKey}`,
+          `in the plan:`,
+          `  people:`,
+          `    ${o.person ?? '<id>'}: { name: ..., publicKey: ${pair.publicKey} }`,
+        ].join('\n'),
       );
     });
 
@@ -307,7 +371,7 @@ Examples:
     .command('dev')
     .description('The demo: a dev server (Web UI on), the simulator, a worker, and a 48-hour watch of plans/demo.yaml in about two minutes')
     .option('--interactive', 'wait for you to answer each checkpoint (the exact command is printed)')
-    .option('--clock <duration>', 'length of a watch hour, e.g. 1s (default: the plan\'s 2500ms)')
+    .option('--clock <duration>', "length of a watch hour, e.g. 1s (default: the plan's 2500ms)")
     .option('--exit', 'stop everything when the watch ends (default: keep the Web UI up until Ctrl-C)')
     .addHelpText('after', '\nExamples:\n  release-watch dev\n  release-watch dev --interactive\n  release-watch dev --clock 1s --exit')
     .action(async (o: { interactive?: boolean; clock?: string; exit?: boolean }) => {
@@ -341,7 +405,9 @@ Examples:
 
   program
     .command('versions')
-    .description('The release-watch versions (Worker Deployment versions) on the cluster: which is current, what each still runs, which can stop')
+    .description(
+      'The release-watch versions (Worker Deployment versions) on the cluster: which is current, what each still runs, which can stop',
+    )
     .argument('[action]', '"current" to make a version current')
     .argument('[build]', 'the build ID to make current (as shown by this command or by the worker)')
     .option('--json', 'print JSON')
@@ -354,10 +420,19 @@ Examples:
       if (action !== undefined) {
         if (action !== 'current' || !build) throw new Usage('usage: release-watch versions current <build>');
         await makeCurrent(client.workflowService, namespace, deployment, build, { timeoutMs: 5_000 });
-        print(!!o.json, { deployment, current: build }, () => `${deployment}: ${build} is current; new watches start on it, running ones stay on their own version`);
+        print(
+          !!o.json,
+          { deployment, current: build },
+          () => `${deployment}: ${build} is current; new watches start on it, running ones stay on their own version`,
+        );
         return;
       }
-      const listed = await listVersions(client.workflowService, namespace, deployment, async (query) => (await client.workflow.count(query)).count);
+      const listed = await listVersions(
+        client.workflowService,
+        namespace,
+        deployment,
+        async (query) => (await client.workflow.count(query)).count,
+      );
       print(!!o.json, listed, () => formatVersions(listed));
     });
 
@@ -366,9 +441,18 @@ Examples:
     .description('The trigger endpoint: a signed deploy webhook (POST /deployments) starts the watch of the release; GET /healthz')
     .option('--port <port>', 'port to listen on (0: any free port)', '8080')
     .option('--host <address>', 'address to listen on (0.0.0.0 to accept from other machines)', '127.0.0.1')
-    .option('--plans <dir>', 'folder of plans; a request names a plan by file name (symphony-orchestra → <dir>/symphony-orchestra.yaml)', 'plans')
+    .option(
+      '--plans <dir>',
+      'folder of plans; a request names a plan by file name (symphony-orchestra → <dir>/symphony-orchestra.yaml)',
+      'plans',
+    )
     .option('--default-plan <name>', 'plan for GitHub deployments that name none (deployment payload "plan")')
-    .option('--github-env <env=service[:plan]>', 'map a GitHub deployment environment to a service (and plan); repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--github-env <env=service[:plan]>',
+      'map a GitHub deployment environment to a service (and plan); repeatable',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--quiet', 'no request log')
     .addHelpText(
       'after',

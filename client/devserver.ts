@@ -47,7 +47,9 @@ export async function startDevServer(opts: { dbFile: string; ui?: boolean; port?
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
   const address = `127.0.0.1:${port}`;
-  const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`temporal dev server exited (${code}): ${stderr.trim()}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`temporal dev server exited (${code}): ${stderr.trim()}`))),
+  );
   await Promise.race([waitUntilServing(address), exited]);
   return {
     address,

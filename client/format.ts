@@ -6,10 +6,14 @@ const MARK: Record<string, string> = { ok: '✔', warn: '!', fail: '✘' };
 export function formatStatus(s: WatchStatus): string {
   const lines: string[] = [];
   lines.push(`${s.watchId}  ${s.service} ${s.release.version}  (plan ${s.plan})`);
-  lines.push(`phase ${s.phase} · health ${s.health} · hour ${s.hour}/${s.endHour} · on call ${s.onCall.primary} (backup ${s.onCall.backup}, escalation ${s.onCall.escalation})`);
+  lines.push(
+    `phase ${s.phase} · health ${s.health} · hour ${s.hour}/${s.endHour} · on call ${s.onCall.primary} (backup ${s.onCall.backup}, escalation ${s.onCall.escalation})`,
+  );
   lines.push('', 'tiers:');
   for (const [name, t] of Object.entries(s.tiers)) {
-    lines.push(`  ${name.padEnd(8)} ${t.runs} runs: ${t.passed} passed, ${t.warned} warned, ${t.failed} failed${t.lastHour !== undefined ? ` · last h${t.lastHour} ${MARK[t.lastOutcome ?? 'ok']} ${t.lastOutcome}` : ''}`);
+    lines.push(
+      `  ${name.padEnd(8)} ${t.runs} runs: ${t.passed} passed, ${t.warned} warned, ${t.failed} failed${t.lastHour !== undefined ? ` · last h${t.lastHour} ${MARK[t.lastOutcome ?? 'ok']} ${t.lastOutcome}` : ''}`,
+    );
   }
   const troubled = Object.entries(s.checks).filter(([, c]) => c.status !== 'healthy');
   if (troubled.length) {
@@ -27,7 +31,10 @@ export function formatStatus(s: WatchStatus): string {
     } else lines.push(head);
   }
   lines.push('', `incidents: ${s.incidents.length} (${s.openIncidents} open)`);
-  for (const i of s.incidents) lines.push(`  ${i.id} · ${i.severity} · ${i.check} · ${i.state} · opened h${i.openedHour}${i.holder ? ` · held by ${i.holder}` : ''}${i.nextDeadline ? ` · next deadline ${i.nextDeadline}` : ''}`);
+  for (const i of s.incidents)
+    lines.push(
+      `  ${i.id} · ${i.severity} · ${i.check} · ${i.state} · opened h${i.openedHour}${i.holder ? ` · held by ${i.holder}` : ''}${i.nextDeadline ? ` · next deadline ${i.nextDeadline}` : ''}`,
+    );
   if (s.notifications.undelivered.length) lines.push('', `undelivered notifications: ${s.notifications.undelivered.length}`);
   if (s.refused.length) {
     lines.push('', 'refused requests:');

@@ -78,7 +78,12 @@ export function signRequest<T extends Signable>(watchId: string, kind: SignedKin
 }
 
 /** Signs with the key found for `request.by`, if any; an already signed request is left as it is. */
-export function signIfKeyed<T extends Signable>(watchId: string, kind: SignedKind, request: T, opts: { keyFile?: string; env?: NodeJS.ProcessEnv } = {}): T {
+export function signIfKeyed<T extends Signable>(
+  watchId: string,
+  kind: SignedKind,
+  request: T,
+  opts: { keyFile?: string; env?: NodeJS.ProcessEnv } = {},
+): T {
   if (!request || typeof request !== 'object' || typeof request.by !== 'string') return request;
   if (request.signature && !opts.keyFile) return request;
   const key = findSecretKey(request.by, opts);

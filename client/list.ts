@@ -29,7 +29,10 @@ export function listQuery(f: { service?: string; release?: string; phase?: strin
   return parts.join(' AND ');
 }
 
-export async function listWatches(client: Client, f: { service?: string; release?: string; phase?: string; limit?: number }): Promise<WatchRow[]> {
+export async function listWatches(
+  client: Client,
+  f: { service?: string; release?: string; phase?: string; limit?: number },
+): Promise<WatchRow[]> {
   const rows: WatchRow[] = [];
   for await (const w of client.workflow.list({ query: listQuery(f) })) {
     const sa = w.typedSearchAttributes;

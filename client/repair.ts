@@ -64,18 +64,22 @@ export async function planFromHistory(
     const failure = replayFailureReason(message);
     const at = /HistoryEvent\(id: (\d+)/.exec(message)?.[1];
     if (!at) {
-      throw new Refused(`${workflowId} does not replay, but not on a history event, so a reset would not help (fix the workflow code): ${failure}`);
+      throw new Refused(
+        `${workflowId} does not replay, but not on a history event, so a reset would not help (fix the workflow code): ${failure}`,
+      );
     }
     const failsAt = Number(at);
     const events = history.events ?? [];
     const resetTo = lastTaskCompletedBefore(events, failsAt);
-    if (resetTo === undefined) throw new Refused(`${workflowId} fails on event ${failsAt}, before its first completed workflow task: reset cannot repair it`);
+    if (resetTo === undefined)
+      throw new Refused(`${workflowId} fails on event ${failsAt}, before its first completed workflow task: reset cannot repair it`);
     const dropped = events.filter((e) => Number(e.eventId) >= resetTo);
     const count = (type: temporal.api.enums.v1.EventType) => dropped.filter((e) => e.eventType === type).length;
     const stuck = events.some(
       (e) =>
         e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED &&
-        e.workflowTaskFailedEventAttributes?.cause === temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR &&
+        e.workflowTaskFailedEventAttributes?.cause ===
+          temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR &&
         (e.workflowTaskFailedEventAttributes?.failure?.message ?? '').includes(`HistoryEvent(id: ${failsAt},`),
     );
     const redone = {
@@ -88,10 +92,14 @@ export async function planFromHistory(
     const cautions: string[] = [];
     if (status !== 'RUNNING') cautions.push(`it has ended (${status}): the reset runs it again from that task to its end`);
     if (status === 'RUNNING' && !stuck) {
-      cautions.push('no workflow task has failed on it yet (the workers hold it in memory): make sure this release-watch is the version the workers run');
+      cautions.push(
+        'no workflow task has failed on it yet (the workers hold it in memory): make sure this release-watch is the version the workers run',
+      );
     }
     if (redone.incidentsOpened > 0) {
-      cautions.push(`${redone.incidentsOpened} incident(s) were opened after that task: the re-run opens them again (one still open goes on as it is; one resolved opens and pages again)`);
+      cautions.push(
+        `${redone.incidentsOpened} incident(s) were opened after that task: the re-run opens them again (one still open goes on as it is; one resolved opens and pages again)`,
+      );
     }
     return {
       workflowId,
@@ -137,7 +145,8 @@ export async function applyRepair(client: Client, plan: RepairPlan, by: string, 
   // command) would throw away the repaired run. Only the run that was checked is reset (a repair from
   // elsewhere between this check and the reset is not excluded, only unlikely).
   const current = (await client.workflow.getHandle(plan.workflowId).describe()).runId;
-  if (current !== plan.runId) throw new Refused(`${plan.workflowId} is now in run ${current}, not the run ${plan.runId} that was checked: check it again`);
+  if (current !== plan.runId)
+    throw new Refused(`${plan.workflowId} is now in run ${current}, not the run ${plan.runId} that was checked: check it again`);
   // fromObject takes the event ID as a number (the request's int64 fields are Long objects).
   const request = temporal.api.workflowservice.v1.ResetWorkflowExecutionRequest.fromObject({
     namespace: client.options.namespace,
@@ -148,7 +157,9 @@ export async function applyRepair(client: Client, plan: RepairPlan, by: string, 
     requestId: `repair-${plan.runId}-${plan.resetTo}`,
     resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_ALL_ELIGIBLE,
   });
-  const reset = await (client.workflowService.resetWorkflowExecution(request) as Promise<temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse>);
+  const reset = await (client.workflowService.resetWorkflowExecution(
+    request,
+  ) as Promise<temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse>);
   if (!reset.runId) throw new Error(`the reset of ${plan.workflowId} returned no run ID`);
   return reset.runId;
 }

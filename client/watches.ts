@@ -1,6 +1,13 @@
 // Typed helpers over the Temporal client: what the CLI, the trigger endpoint, the demo and the tests use.
 import { randomUUID } from 'node:crypto';
-import { Client, ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  Client,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowHandle,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Ack, IncidentRecord, Resolve } from '../core/incidents';
@@ -33,9 +40,12 @@ const COMMIT = /^[0-9a-f]{7,40}$/;
 
 /** Checks release fields from outside before they go anywhere; throws Refused naming the bad field. */
 export function checkRelease(r: Partial<Release>): Release {
-  if (!r.service || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(r.service)) throw new Refused(`service must be lower-case letters, digits and dashes (got ${JSON.stringify(r.service ?? '')})`);
-  if (!r.version || !VERSION.test(r.version)) throw new Refused(`release must be a plain tag such as v1.0 or 2024.11.3 (got ${JSON.stringify(r.version ?? '')})`);
-  if (r.commit !== undefined && !COMMIT.test(r.commit)) throw new Refused(`commit must be a hex SHA of 7-40 characters (got ${JSON.stringify(r.commit)})`);
+  if (!r.service || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(r.service))
+    throw new Refused(`service must be lower-case letters, digits and dashes (got ${JSON.stringify(r.service ?? '')})`);
+  if (!r.version || !VERSION.test(r.version))
+    throw new Refused(`release must be a plain tag such as v1.0 or 2024.11.3 (got ${JSON.stringify(r.version ?? '')})`);
+  if (r.commit !== undefined && !COMMIT.test(r.commit))
+    throw new Refused(`commit must be a hex SHA of 7-40 characters (got ${JSON.stringify(r.commit)})`);
   const deployedAt = r.deployedAt ?? new Date().toISOString();
   if (Number.isNaN(Date.parse(deployedAt))) throw new Refused(`deployedAt must be an ISO time (got ${JSON.stringify(deployedAt)})`);
   return { service: r.service, version: r.version, commit: r.commit, deployedAt };
@@ -63,7 +73,8 @@ export interface Started {
 
 export async function startWatch(client: Client, req: StartWatch): Promise<Started> {
   const release = checkRelease(req.release);
-  if (req.plan.service !== release.service) throw new Refused(`plan ${req.plan.name} watches service "${req.plan.service}", not "${release.service}"`);
+  if (req.plan.service !== release.service)
+    throw new Refused(`plan ${req.plan.name} watches service "${req.plan.service}", not "${release.service}"`);
   const workflowId = req.id ?? watchIdFor(release.service, release.version);
   const requestId = randomUUID();
   try {
@@ -123,14 +134,17 @@ export async function watchStatusOf(client: Client, id: string, events = 30, tim
     // The deadline passed, or the server gave up first: it times the query out itself, and refuses
     // (FAILED_PRECONDITION) on a task queue no worker has polled for a while.
     const noWorker =
-      cause?.code === DEADLINE_EXCEEDED || /timed out before a worker|poller/i.test(cause?.details ?? '') || (cause?.code === CANCELLED && Date.now() >= deadline);
+      cause?.code === DEADLINE_EXCEEDED ||
+      /timed out before a worker|poller/i.test(cause?.details ?? '') ||
+      (cause?.code === CANCELLED && Date.now() >= deadline);
     if (noWorker) {
       throw new Error(
         `no worker answered for watch "${id}" within ${timeoutMs / 1000} s: is a release-watch worker running on its task queue? ` +
           '(its timers keep running; what comes due is acted on once a worker is back)',
       );
     }
-    if (/Nondeterminism error/.test(text)) throw new Error(`watch "${id}" does not replay with this code (${text}): see \`release-watch repair ${id}\``);
+    if (/Nondeterminism error/.test(text))
+      throw new Error(`watch "${id}" does not replay with this code (${text}): see \`release-watch repair ${id}\``);
     // The SDK's message for a failed query says only that; the server's reason is in its cause.
     if (cause?.details) throw new Error(`${text} (gRPC code ${cause.code})`);
     throw err;
@@ -171,14 +185,17 @@ export function refusal(err: unknown, id?: string): unknown {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === REFUSED) {
     return new Refused(err.cause.message);
   }
-  if (err instanceof WorkflowNotFoundError) return new Refused(`no running watch "${id ?? err.workflowId}" (it has ended, or never started)`);
+  if (err instanceof WorkflowNotFoundError)
+    return new Refused(`no running watch "${id ?? err.workflowId}" (it has ended, or never started)`);
   return err;
 }
 
 /** `3`, `incident-3` or the incident's workflow ID: the incident workflow of watch `id` it names. */
 export function incidentWorkflowId(id: string, ref: unknown): { incidentId: string; seq: number } | undefined {
   const text = typeof ref === 'string' || typeof ref === 'number' ? String(ref).trim() : '';
-  const seq = /^(?:incident-)?(\d{1,6})$/.exec(text)?.[1] ?? (text.startsWith(`${id}/incident-`) ? /^\d{1,6}$/.exec(text.slice(id.length + '/incident-'.length))?.[0] : undefined);
+  const seq =
+    /^(?:incident-)?(\d{1,6})$/.exec(text)?.[1] ??
+    (text.startsWith(`${id}/incident-`) ? /^\d{1,6}$/.exec(text.slice(id.length + '/incident-'.length))?.[0] : undefined);
   return seq === undefined ? undefined : { incidentId: `${id}/incident-${Number(seq)}`, seq: Number(seq) };
 }
 
@@ -191,13 +208,25 @@ export async function resolveIncident(client: Client, id: string, r: Resolve, up
   return answerIncident(client, id, incidentResolveUpdate, signIfKeyed(id, 'resolve', r), updateId);
 }
 
-async function answerIncident<A extends Ack | Resolve>(client: Client, id: string, def: UpdateDefinition<IncidentRecord, [A]>, answer: A, updateId?: string): Promise<IncidentView> {
-  const what = def === (incidentAckUpdate as unknown) ? 'an acknowledgement needs incident and by' : 'a resolution needs incident, by, root cause and resolution';
+async function answerIncident<A extends Ack | Resolve>(
+  client: Client,
+  id: string,
+  def: UpdateDefinition<IncidentRecord, [A]>,
+  answer: A,
+  updateId?: string,
+): Promise<IncidentView> {
+  const what =
+    def === (incidentAckUpdate as unknown)
+      ? 'an acknowledgement needs incident and by'
+      : 'a resolution needs incident, by, root cause and resolution';
   if (!answer || typeof answer !== 'object') throw new Refused(what);
   const ref = answer.incident as unknown;
   if (ref === undefined || ref === null || (typeof ref === 'string' && !ref.trim())) throw new Refused('incident is required');
   const target = incidentWorkflowId(id, ref);
-  if (!target) throw new Refused(`no incident ${JSON.stringify(String(ref).slice(0, 80))} in this watch (an incident is its number, incident-<n> or ${id}/incident-<n>)`);
+  if (!target)
+    throw new Refused(
+      `no incident ${JSON.stringify(String(ref).slice(0, 80))} in this watch (an incident is its number, incident-<n> or ${id}/incident-<n>)`,
+    );
   try {
     const rec = await executeUpdate(client.workflow.getHandle(target.incidentId), def, [answer], updateId);
     return { id: target.incidentId, seq: target.seq, state: rec.state, holder: rec.holder };
@@ -254,7 +283,10 @@ export async function executeUpdate<Ret, Args extends unknown[]>(
   for (let attempt = 1; ; attempt++) {
     try {
       // The SDK's overloads tell updates with and without arguments apart; both are sent the same way.
-      return await handle.executeUpdate(def as unknown as UpdateDefinition<Ret, [unknown]>, { args: args as unknown as [unknown], updateId });
+      return await handle.executeUpdate(def as unknown as UpdateDefinition<Ret, [unknown]>, {
+        args: args as unknown as [unknown],
+        updateId,
+      });
     } catch (err) {
       if (attempt > DROPPED_UPDATE_RETRIES || !isDroppedUpdate(err)) throw err;
       onDropped?.(attempt);

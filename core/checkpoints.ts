@@ -10,7 +10,14 @@ import { checkpointSpec, CheckpointState, CriterionResult, isEnded, NOTE_MAX, Wa
  * One criterion at a checkpoint of `hour`. Run history counts from `fromHour`: the watch's start, or
  * for an extension's checkpoint the end it extended, so an extension can prove stability anew.
  */
-export function evaluateCriterion(plan: Plan, state: WatchState, c: CriterionSpec, hour: number, note?: string, fromHour = 0): CriterionResult {
+export function evaluateCriterion(
+  plan: Plan,
+  state: WatchState,
+  c: CriterionSpec,
+  hour: number,
+  note?: string,
+  fromHour = 0,
+): CriterionResult {
   const result = (met: boolean, detail: string): CriterionResult => ({ name: c.name, met, detail });
   switch (c.kind) {
     case 'tier-passed': {
@@ -23,7 +30,10 @@ export function evaluateCriterion(plan: Plan, state: WatchState, c: CriterionSpe
       const warned = c.allowWarn ? [] : t.warnedAt.filter(inWindow);
       const bad = [...failed, ...warned].sort((a, b) => a - b);
       const missing = Math.max(0, expected - ran);
-      const detail = `${ran - bad.length}/${expected} ${c.tier} runs passed` + (bad.length ? `; not passed at hours ${bad.join(', ')}` : '') + (missing ? `; ${missing} not run yet` : '');
+      const detail =
+        `${ran - bad.length}/${expected} ${c.tier} runs passed` +
+        (bad.length ? `; not passed at hours ${bad.join(', ')}` : '') +
+        (missing ? `; ${missing} not run yet` : '');
       return result(bad.length === 0 && missing === 0, detail);
     }
     case 'checks-passed': {
@@ -49,12 +59,20 @@ export function evaluateCriterion(plan: Plan, state: WatchState, c: CriterionSpe
     case 'budget-held': {
       const ceiling = plan.budget?.daily ?? Infinity;
       const over = Object.entries(state.spend).filter(([, v]) => v > ceiling);
-      const spent = Object.entries(state.spend).map(([d, v]) => `day ${d}: ${v.toFixed(2)}`).join(', ') || 'nothing spent';
+      const spent =
+        Object.entries(state.spend)
+          .map(([d, v]) => `day ${d}: ${v.toFixed(2)}`)
+          .join(', ') || 'nothing spent';
       return result(over.length === 0, `${spent} (ceiling ${ceiling.toFixed(2)} ${plan.budget?.currency ?? ''} a day)`);
     }
     case 'incidents-documented': {
       const open = state.incidents.filter((i) => i.state !== 'resolved' || !i.rootCause);
-      return result(open.length === 0, open.length ? `not yet resolved with a write-up: ${open.map((i) => i.id).join(', ')}` : `${state.incidents.length} incident(s), all written up`);
+      return result(
+        open.length === 0,
+        open.length
+          ? `not yet resolved with a write-up: ${open.map((i) => i.id).join(', ')}`
+          : `${state.incidents.length} incident(s), all written up`,
+      );
     }
     case 'note-given':
       return result(!!note?.trim(), note?.trim() ? 'given with the decision' : "the decider's note is required");
@@ -124,7 +142,9 @@ export function applyDecision(plan: Plan, state: WatchState, d: Decide, now: num
       for (const [tier, every] of Object.entries(plan.monitoring.reduced)) {
         state.schedule.cadence[tier] = { every: watchHours(every), since: cp.hour };
       }
-      const text = Object.entries(plan.monitoring.reduced).map(([t, e]) => `${t} every ${e}`).join(', ');
+      const text = Object.entries(plan.monitoring.reduced)
+        .map(([t, e]) => `${t} every ${e}`)
+        .join(', ');
       return [{ kind: 'cadence-reduced', text: `monitoring reduced from hour ${cp.hour}: ${text}` }];
     }
     case 'extend': {

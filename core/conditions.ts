@@ -310,12 +310,14 @@ export function conditionError(expr: string, scope: PlaceholderScope): string | 
   for (const use of c.uses) {
     const spec = scope.placeholders.find((p) => p.name === use.name);
     if (!spec) {
-      if ((scope.known ?? []).some((p) => p.name === use.name)) return `[${use.name}] is not available for ${article(scope.kind)} ${scope.kind} probe`;
+      if ((scope.known ?? []).some((p) => p.name === use.name))
+        return `[${use.name}] is not available for ${article(scope.kind)} ${scope.kind} probe`;
       return `unknown placeholder [${use.name}]`;
     }
     if (use.path.length === 0) continue;
     if (spec.fields === 'none') return `[${use.name}] has no fields`;
-    if (spec.fields !== 'any' && !spec.fields.includes(use.path[0])) return `unknown field [${use.name}].${use.path[0]} (one of ${spec.fields.join(', ')})`;
+    if (spec.fields !== 'any' && !spec.fields.includes(use.path[0]))
+      return `unknown field [${use.name}].${use.path[0]} (one of ${spec.fields.join(', ')})`;
   }
   return undefined;
 }
@@ -522,7 +524,12 @@ export function severityRank(severity: string | undefined): number {
 }
 
 /** Every condition against the values: worst outcome wins, with the worst severity among the conditions that gave it. */
-export function judge(conditions: ConditionSpec[], values: ProbeValues, checkSeverity: string, placeholders: readonly PlaceholderSpec[] = []): Verdict {
+export function judge(
+  conditions: ConditionSpec[],
+  values: ProbeValues,
+  checkSeverity: string,
+  placeholders: readonly PlaceholderSpec[] = [],
+): Verdict {
   const results = conditions.map((c) => judgeCondition(c, values, checkSeverity, placeholders));
   const outcome = results.reduce<Outcome>((worst, r) => (OUTCOME_RANK[r.outcome] > OUTCOME_RANK[worst] ? r.outcome : worst), 'ok');
   if (outcome === 'ok') return { outcome, reason: 'all conditions hold', conditions: results };
@@ -534,12 +541,19 @@ export function judge(conditions: ConditionSpec[], values: ProbeValues, checkSev
   return { outcome, severity, reason: describeResult(culprits[0]), conditions: results };
 }
 
-function judgeCondition(spec: ConditionSpec, values: ProbeValues, checkSeverity: string, placeholders: readonly PlaceholderSpec[]): ConditionResult {
+function judgeCondition(
+  spec: ConditionSpec,
+  values: ProbeValues,
+  checkSeverity: string,
+  placeholders: readonly PlaceholderSpec[],
+): ConditionResult {
   const c = typeof spec === 'string' ? { name: spec, pass: spec } : { ...spec, name: spec.name ?? spec.pass };
   const severity = c.severity ?? checkSeverity;
   // A plan is validated against its probe kind before it runs; a condition that still reads what the
   // kind does not offer (a worker older than the plan) fails with the reason, never passes on nothing.
-  const unknown = placeholders.length ? [c.pass, ...(c.warn ? [c.warn] : [])].flatMap((e) => compile(e).uses).find((u) => !placeholders.some((p) => p.name === u.name)) : undefined;
+  const unknown = placeholders.length
+    ? [c.pass, ...(c.warn ? [c.warn] : [])].flatMap((e) => compile(e).uses).find((u) => !placeholders.some((p) => p.name === u.name))
+    : undefined;
   if (unknown) return { name: c.name, outcome: 'fail', severity, detail: `invalid condition: unknown placeholder [${unknown.name}]` };
   const outcome: Outcome = holds(c.pass, values) ? 'ok' : c.warn !== undefined && holds(c.warn, values) ? 'warn' : 'fail';
   const detail = describeValues([c.pass, ...(c.warn ? [c.warn] : [])], values, placeholders);

@@ -116,7 +116,6 @@ export interface Skipped {
   at: number;
 }
 
-
 function textError(field: string, v: unknown, required: boolean): string | undefined {
   if (v === undefined || v === null) return required ? `${field} is required` : undefined;
   if (typeof v !== 'string') return `${field} must be text`;
@@ -127,18 +126,25 @@ function textError(field: string, v: unknown, required: boolean): string | undef
 
 /** Why an acknowledgement or resolution cannot be taken, or undefined: checked against the roster the incident was opened with. */
 export function answerError(input: IncidentInput, rec: IncidentRecord, kind: 'ack' | 'resolve', a: Ack | Resolve): string | undefined {
-  if (!a || typeof a !== 'object') return kind === 'ack' ? 'an acknowledgement needs incident and by' : 'a resolution needs incident, by, root cause and resolution';
+  if (!a || typeof a !== 'object')
+    return kind === 'ack' ? 'an acknowledgement needs incident and by' : 'a resolution needs incident, by, root cause and resolution';
   const r = a as Resolve;
   const bad =
     textError('incident', a.incident, true) ??
     textError('by', a.by, true) ??
-    (kind === 'resolve' ? (textError('root cause', r.rootCause, true) ?? textError('resolution', r.resolution, true) ?? textError('follow-up', r.followUp, false)) : undefined);
+    (kind === 'resolve'
+      ? (textError('root cause', r.rootCause, true) ??
+        textError('resolution', r.resolution, true) ??
+        textError('follow-up', r.followUp, false))
+      : undefined);
   if (bad) return bad;
   const ref = String(a.incident).trim();
-  if (ref !== input.id && ref !== String(input.seq) && ref !== `incident-${input.seq}`) return `this is incident ${input.seq}, not "${a.incident}"`;
+  if (ref !== input.id && ref !== String(input.seq) && ref !== `incident-${input.seq}`)
+    return `this is incident ${input.seq}, not "${a.incident}"`;
   if (rec.state === 'resolved') return `incident ${input.seq} is already resolved`;
   if (!Object.hasOwn(input.roster.people, a.by)) return `${a.by} is not on the plan's roster`;
-  if (kind === 'ack' && rec.state === 'acknowledged' && rec.holder === a.by) return `incident ${input.seq} is already acknowledged by ${a.by}`;
+  if (kind === 'ack' && rec.state === 'acknowledged' && rec.holder === a.by)
+    return `incident ${input.seq} is already acknowledged by ${a.by}`;
   return undefined;
 }
 
@@ -153,7 +159,12 @@ function hourOf(input: IncidentInput, at?: number): string {
 
 /** A moment of the incident, to the minute; to the second under a compressed clock, where minutes hold several watch hours. */
 function utc(at: number | undefined, hourMs: number): string {
-  return at === undefined ? '–' : `${new Date(at).toISOString().slice(0, hourMs < 3_600_000 ? 19 : 16).replace('T', ' ')} UTC`;
+  return at === undefined
+    ? '–'
+    : `${new Date(at)
+        .toISOString()
+        .slice(0, hourMs < 3_600_000 ? 19 : 16)
+        .replace('T', ' ')} UTC`;
 }
 
 /** The incident document, in the sections of the protocol's template. */
@@ -177,13 +188,19 @@ export function renderIncidentDoc(input: IncidentInput, rec: IncidentRecord): st
     '',
     '### Investigation',
     ...(rec.investigation.length
-      ? rec.investigation.flatMap((i) => [`- \`${i.check}\`: ${i.outcome} — ${i.reason}`, ...(i.evidence ? ['', '```', i.evidence, '```', ''] : [])])
+      ? rec.investigation.flatMap((i) => [
+          `- \`${i.check}\`: ${i.outcome} — ${i.reason}`,
+          ...(i.evidence ? ['', '```', i.evidence, '```', ''] : []),
+        ])
       : ['- (no investigation probes in the plan)']),
     '',
     '### Timeline',
     `- ${utc(input.openedAt, input.hourMs)}: opened (${input.id})`,
     ...rec.pages.map((p) => `- ${utc(p.at, input.hourMs)}: paged ${p.to} (${p.why})`),
-    ...(rec.skipped ?? []).map((k) => `- ${utc(k.at, input.hourMs)}: ${k.count} more acknowledgement deadline(s) from ${utc(k.from, input.hourMs)} passed while release-watch was down; the whole chain had been paged, so they were not paged one by one`),
+    ...(rec.skipped ?? []).map(
+      (k) =>
+        `- ${utc(k.at, input.hourMs)}: ${k.count} more acknowledgement deadline(s) from ${utc(k.from, input.hourMs)} passed while release-watch was down; the whole chain had been paged, so they were not paged one by one`,
+    ),
     ...(rec.ackedAt ? [`- ${utc(rec.ackedAt, input.hourMs)}: acknowledged by ${rec.ackedBy}`] : []),
     ...(rec.recoveredAt ? [`- ${utc(rec.recoveredAt, input.hourMs)}: check recovered`] : []),
     ...(rec.resolvedAt ? [`- ${utc(rec.resolvedAt, input.hourMs)}: resolved by ${rec.resolvedBy}`] : []),

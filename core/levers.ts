@@ -22,9 +22,10 @@ export interface Approve {
   signature?: Signature;
 }
 
-
 export function findRequest(state: WatchState, ref: string): LeverRequest | undefined {
-  const key = String(ref).trim().replace(/^request-/, '');
+  const key = String(ref)
+    .trim()
+    .replace(/^request-/, '');
   return state.levers.find((r) => String(r.seq) === key);
 }
 
@@ -42,7 +43,8 @@ export function emergencyError(plan: Plan, state: WatchState, e: Emergency): str
   const lever = Object.hasOwn(plan.levers, e.lever) ? plan.levers[e.lever as LeverId] : undefined;
   if (!lever) return `no lever "${e.lever}" in the plan (levers: ${Object.keys(plan.levers).join(', ') || 'none'})`;
   if (!Object.hasOwn(plan.people, e.by)) return `${e.by} is not on the plan's roster`;
-  if (lever.requesters && !lever.requesters.includes(e.by)) return `${e.by} may not ask for ${e.lever} (requesters: ${lever.requesters.join(', ')})`;
+  if (lever.requesters && !lever.requesters.includes(e.by))
+    return `${e.by} may not ask for ${e.lever} (requesters: ${lever.requesters.join(', ')})`;
   const open = state.levers.find((r) => r.lever === e.lever && (r.state === 'awaiting-approval' || r.state === 'running'));
   if (open) return `${e.lever} is already ${open.state === 'running' ? 'being pulled' : 'awaiting approval'} (request ${open.seq})`;
   return undefined;
@@ -71,7 +73,9 @@ export function automaticLevers(plan: Plan, state: WatchState): Array<{ lever: L
     const used = state.levers.filter((r) => r.lever === name && r.automatic).length;
     if (used >= auto.max) continue;
     if (state.levers.some((r) => r.lever === name && (r.state === 'running' || r.state === 'awaiting-approval'))) continue;
-    const failing = auto.whenFailing.find((id) => state.checks[id]?.status === 'failing' && (!auto.severity || state.checks[id].failSeverity === auto.severity));
+    const failing = auto.whenFailing.find(
+      (id) => state.checks[id]?.status === 'failing' && (!auto.severity || state.checks[id].failSeverity === auto.severity),
+    );
     if (failing) out.push({ lever: name, because: `${failing} failing (${state.checks[failing].failSeverity})` });
   }
   return out;

@@ -78,7 +78,14 @@ export function checkpointDecided(plan: Plan, d: Decide, hour: number): Notice {
 }
 
 export function checkpointEscalated(checkpoint: string, text: string, to: string): Notice {
-  return { key: `escalation:${checkpoint}`, kind: 'checkpoint-escalated', severity: 'error', title: `Escalated at checkpoint ${checkpoint}`, text, to: [to] };
+  return {
+    key: `escalation:${checkpoint}`,
+    kind: 'checkpoint-escalated',
+    severity: 'error',
+    title: `Escalated at checkpoint ${checkpoint}`,
+    text,
+    to: [to],
+  };
 }
 
 /** A reminder of an unanswered checkpoint; `folded` reminders came due while release-watch was down. */
@@ -146,7 +153,10 @@ export function leverExpired(plan: Plan, req: LeverRequest): Notice {
 
 // ---- incidents ---------------------------------------------------------------------------------
 
-type IncidentFacts = Pick<IncidentInput, 'id' | 'watchId' | 'seq' | 'check' | 'checkDescription' | 'reason' | 'severity' | 'meaning' | 'pagerSeverity'>;
+type IncidentFacts = Pick<
+  IncidentInput,
+  'id' | 'watchId' | 'seq' | 'check' | 'checkDescription' | 'reason' | 'severity' | 'meaning' | 'pagerSeverity'
+>;
 
 /** "incident 3 · critical · services down" */
 export function incidentTitle(input: Pick<IncidentInput, 'seq' | 'severity' | 'meaning'>): string {
@@ -176,7 +186,12 @@ export function incidentPage(input: IncidentFacts, pages: number, to: string, wh
  * (someone taking it over before the next page) needs a key of its own, or every sink would drop it as a
  * duplicate of the first.
  */
-export function incidentAcknowledged(input: IncidentFacts, rec: Pick<IncidentRecord, 'pages'>, by: string, takeover: number | undefined): Notice {
+export function incidentAcknowledged(
+  input: IncidentFacts,
+  rec: Pick<IncidentRecord, 'pages'>,
+  by: string,
+  takeover: number | undefined,
+): Notice {
   return {
     key: takeover === undefined ? `ack:${rec.pages.length}` : `ack:${rec.pages.length}:takeover-${takeover}`,
     kind: 'incident-ack',
@@ -201,7 +216,10 @@ export function incidentRecovered(input: IncidentFacts, rec: Pick<IncidentRecord
   };
 }
 
-export function incidentResolved(input: IncidentFacts, rec: Pick<IncidentRecord, 'resolvedBy' | 'rootCause' | 'resolution' | 'holder'>): Notice {
+export function incidentResolved(
+  input: IncidentFacts,
+  rec: Pick<IncidentRecord, 'resolvedBy' | 'rootCause' | 'resolution' | 'holder'>,
+): Notice {
   return {
     key: 'resolve',
     kind: 'incident-resolve',
@@ -216,7 +234,8 @@ export function incidentResolved(input: IncidentFacts, rec: Pick<IncidentRecord,
 /** Why a page goes out when a deadline passes. */
 export const pageReasons = {
   opened: (immediate?: string) => (immediate ? `immediate escalation: ${immediate}` : 'opened'),
-  notAcknowledged: (ackMs: number, hourMs: number, step: number) => `not acknowledged within ${formatWatchMs(ackMs, hourMs)} (escalation ${step})`,
+  notAcknowledged: (ackMs: number, hourMs: number, step: number) =>
+    `not acknowledged within ${formatWatchMs(ackMs, hourMs)} (escalation ${step})`,
   chainExhausted: () => 'still not acknowledged; escalation chain exhausted',
   notResolved: (by: string | undefined, resolveMs: number, hourMs: number) =>
     `acknowledged by ${by} but not resolved within ${formatWatchMs(resolveMs, hourMs)}: back to the escalation chain`,

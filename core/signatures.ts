@@ -64,12 +64,19 @@ export function publicKeyOf(secretKey: Uint8Array): string {
  * Why this request's signature is not accepted, or undefined when it is (or none is required).
  * Runs after the request itself was found valid, so `by` is a person on the roster.
  */
-export function signatureError(plan: Pick<Plan, 'people' | 'profile' | 'signedApprovals'>, usedNonces: readonly string[], watchId: string, kind: SignedKind, request: Signable): string | undefined {
+export function signatureError(
+  plan: Pick<Plan, 'people' | 'profile' | 'signedApprovals'>,
+  usedNonces: readonly string[],
+  watchId: string,
+  kind: SignedKind,
+  request: Signable,
+): string | undefined {
   if (!signaturesRequired(plan)) return undefined;
   const s = request.signature;
   const person = plan.people[request.by];
   if (!person?.publicKey) return `${request.by} has no public key in the plan, and this plan requires signed approvals`;
-  if (s === undefined || s === null) return `this plan requires signed approvals: sign as ${request.by} with --key (make one with \`release-watch keygen\`)`;
+  if (s === undefined || s === null)
+    return `this plan requires signed approvals: sign as ${request.by} with --key (make one with \`release-watch keygen\`)`;
   if (typeof s !== 'object') return 'signature must be an object with nonce and sig';
   if (typeof s.nonce !== 'string' || !NONCE.test(s.nonce)) return 'signature nonce must be 16 bytes in hex';
   if (typeof s.sig !== 'string' || !SIG.test(s.sig)) return 'signature must be 64 bytes in hex';
@@ -101,7 +108,12 @@ export class NonceStore {
   constructor(private readonly used: string[]) {}
 
   /** Why this request's signature is not accepted in this scope, or undefined. */
-  error(roster: Pick<Plan, 'people' | 'profile' | 'signedApprovals'>, watchId: string, kind: SignedKind, request: Signable): string | undefined {
+  error(
+    roster: Pick<Plan, 'people' | 'profile' | 'signedApprovals'>,
+    watchId: string,
+    kind: SignedKind,
+    request: Signable,
+  ): string | undefined {
     return signatureError(roster, this.used, watchId, kind, request);
   }
 

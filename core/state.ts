@@ -201,9 +201,11 @@ export interface WatchState {
 
 export function initialState(watchId: string, plan: Plan, release: Release, startedBy: string, now: number): WatchState {
   const tiers: Record<string, TierState> = {};
-  for (const name of Object.keys(plan.tiers)) tiers[name] = { runs: 0, passed: 0, warned: 0, failed: 0, ranAt: [], failedAt: [], warnedAt: [], late: 0 };
+  for (const name of Object.keys(plan.tiers))
+    tiers[name] = { runs: 0, passed: 0, warned: 0, failed: 0, ranAt: [], failedAt: [], warnedAt: [], late: 0 };
   const checks: Record<string, CheckState> = {};
-  for (const id of Object.keys(plan.checks)) checks[id] = { status: 'healthy', failStreak: 0, okStreak: 0, runs: 0, warns: 0, fails: 0, series: [] };
+  for (const id of Object.keys(plan.checks))
+    checks[id] = { status: 'healthy', failStreak: 0, okStreak: 0, runs: 0, warns: 0, fails: 0, series: [] };
   return {
     watchId,
     release,
@@ -214,7 +216,13 @@ export function initialState(watchId: string, plan: Plan, release: Release, star
     nextHour: 0,
     tiers,
     checks,
-    checkpoints: plan.checkpoints.map((c) => ({ name: c.name, title: c.title ?? c.name, hour: watchHours(c.at), state: 'upcoming', escalations: 0 })),
+    checkpoints: plan.checkpoints.map((c) => ({
+      name: c.name,
+      title: c.title ?? c.name,
+      hour: watchHours(c.at),
+      state: 'upcoming',
+      escalations: 0,
+    })),
     incidents: [],
     decisions: [],
     refused: [],
@@ -240,7 +248,6 @@ export function audit(state: WatchState, now: number, hour: number, kind: string
   state.events.push({ at: now, hour: round1(hour), kind, text });
   if (state.events.length > EVENTS_MAX) state.events.splice(0, state.events.length - EVENTS_MAX);
 }
-
 
 const OUTCOME_CODE: Record<Outcome, number> = { ok: 0, warn: 1, fail: 2 };
 
@@ -292,15 +299,18 @@ export function recordCheck(state: WatchState, plan: Plan, r: CheckResult): Chec
   }
   if (r.cursor !== undefined) state.cursors[r.checkId] = r.cursor;
   if (r.log) {
-    for (const [pattern, n] of Object.entries(r.log.patterns)) if (n > 0) state.logPatterns[pattern] = (state.logPatterns[pattern] ?? 0) + n;
+    for (const [pattern, n] of Object.entries(r.log.patterns))
+      if (n > 0) state.logPatterns[pattern] = (state.logPatterns[pattern] ?? 0) + n;
   }
   for (const t of r.triggers) {
     const hits = (state.triggerHits[t] ??= {});
     hits[watchDay(r.hour)] = (hits[watchDay(r.hour)] ?? 0) + 1;
   }
-  return { becameFailing: before !== 'failing' && c.status === 'failing' && !spec.dryRun, recovered: before === 'failing' && c.status !== 'failing' };
+  return {
+    becameFailing: before !== 'failing' && c.status === 'failing' && !spec.dryRun,
+    recovered: before === 'failing' && c.status !== 'failing',
+  };
 }
-
 
 /** Folds a tier run (its checks' results) into the tier's record; dry-run checks do not count. */
 export function recordTierRun(state: WatchState, plan: Plan, tier: string, hour: number, results: CheckResult[], late: boolean): Outcome {
@@ -354,20 +364,27 @@ export function scheduledFindings(plan: Plan, state: WatchState, day: number): F
     if (t.budget) {
       const spent = state.spend[day] ?? 0;
       if (plan.budget && spent > plan.budget.daily) {
-        out.push({ day, trigger: t.name, description: t.description, detail: `spent ${spent.toFixed(2)} of ${plan.budget.daily.toFixed(2)} ${plan.budget.currency}` });
+        out.push({
+          day,
+          trigger: t.name,
+          description: t.description,
+          detail: `spent ${spent.toFixed(2)} of ${plan.budget.daily.toFixed(2)} ${plan.budget.currency}`,
+        });
       }
       continue;
     }
     const hits = state.triggerHits[t.name]?.[day] ?? 0;
-    if (hits >= t.atLeast) out.push({ day, trigger: t.name, description: t.description, detail: `${t.check}: ${hits} run(s) with ${t.when}` });
+    if (hits >= t.atLeast)
+      out.push({ day, trigger: t.name, description: t.description, detail: `${t.check}: ${hits} run(s) with ${t.when}` });
   }
   return out;
 }
 
 /** The next checkpoint reminder or lever approval expiry, whichever comes first. */
 export function nextDeadline(state: WatchState): number | undefined {
-  const due = [...pendingCheckpoints(state).map((c) => c.deadlineAt), ...state.levers.filter((r) => r.state === 'awaiting-approval').map((r) => r.expiresAt)].filter(
-    (x): x is number => x !== undefined,
-  );
+  const due = [
+    ...pendingCheckpoints(state).map((c) => c.deadlineAt),
+    ...state.levers.filter((r) => r.state === 'awaiting-approval').map((r) => r.expiresAt),
+  ].filter((x): x is number => x !== undefined);
   return due.length ? Math.min(...due) : undefined;
 }

@@ -145,7 +145,12 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
     health: health(state),
     hour,
     endHour: state.schedule.endHour,
-    nextSlotHour: nextSlot(plan, state.nextHour, state.schedule, state.checkpoints.filter((c) => c.state === 'upcoming').map((c) => c.hour)),
+    nextSlotHour: nextSlot(
+      plan,
+      state.nextHour,
+      state.schedule,
+      state.checkpoints.filter((c) => c.state === 'upcoming').map((c) => c.hour),
+    ),
     onCall: onCallAt(plan, hour),
     tiers: Object.fromEntries(
       Object.entries(state.tiers).map(([name, t]) => [
@@ -255,7 +260,14 @@ export function incidentTiming(
   // An incident resolved (e.g. auto-resolved on recovery) before anyone acknowledged it was answered then.
   const answered = i.ackedHour ?? i.resolvedHour;
   // Hours in the state are kept to a tenth, so the comparison is made at that resolution.
-  const ackSla = answered !== undefined ? (round1(answered - opened) <= ackSlaHours ? 'met' : 'missed') : round1(nowHour - opened) > ackSlaHours ? 'missed' : 'pending';
+  const ackSla =
+    answered !== undefined
+      ? round1(answered - opened) <= ackSlaHours
+        ? 'met'
+        : 'missed'
+      : round1(nowHour - opened) > ackSlaHours
+        ? 'missed'
+        : 'pending';
   return { openedAtHour: round1(opened), ackSlaHours, ackSla, durationHours };
 }
 

@@ -72,7 +72,10 @@ export const Person = z.strictObject({
   handle: z.string().optional(),
   role: z.string().optional(),
   /** Ed25519 public key (hex) for signed approvals. */
-  publicKey: z.string().regex(/^[0-9a-f]{64}$/, { error: 'a 32-byte Ed25519 public key in hex' }).optional(),
+  publicKey: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, { error: 'a 32-byte Ed25519 public key in hex' })
+    .optional(),
 });
 
 export const RotationWindow = z.strictObject({
@@ -85,7 +88,9 @@ export const RotationWindow = z.strictObject({
 });
 
 /** A response deadline: zero would page the whole chain at once, again every millisecond. */
-const Deadline = Duration.refine((d) => !isDuration(d) || parseDuration(d) > 0, { error: 'must be longer than zero: it is a response deadline' });
+const Deadline = Duration.refine((d) => !isDuration(d) || parseDuration(d) > 0, {
+  error: 'must be longer than zero: it is a response deadline',
+});
 
 export const Severity = z.strictObject({
   meaning: z.string().min(1),
@@ -122,7 +127,12 @@ export const Trigger = z
 const CriterionBase = { name: z.string().min(1) };
 export const Criterion = z.discriminatedUnion('kind', [
   z.strictObject({ ...CriterionBase, kind: z.literal('tier-passed'), tier: z.string(), allowWarn: z.boolean().default(true) }),
-  z.strictObject({ ...CriterionBase, kind: z.literal('checks-passed'), checks: z.array(z.string()).min(1), allowWarn: z.boolean().default(true) }),
+  z.strictObject({
+    ...CriterionBase,
+    kind: z.literal('checks-passed'),
+    checks: z.array(z.string()).min(1),
+    allowWarn: z.boolean().default(true),
+  }),
   z.strictObject({ ...CriterionBase, kind: z.literal('no-incidents'), severity: z.string().optional(), category: z.string().optional() }),
   z.strictObject({ ...CriterionBase, kind: z.literal('report-written') }),
   z.strictObject({ ...CriterionBase, kind: z.literal('budget-held') }),

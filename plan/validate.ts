@@ -73,7 +73,8 @@ function parseYaml(text: string): { value: unknown } | { errors: PlanError[] } {
 function readBase(file: string, ref: unknown, seen: string[]): { value: unknown } | { errors: PlanError[] } {
   if (typeof ref !== 'string') return { errors: [{ path: 'extends', message: 'must be the path of another plan' }] };
   const path = resolve(dirname(file), ref);
-  if (seen.includes(path)) return { errors: [{ path: 'extends', message: `plans extend each other in a circle: ${[...seen, path].join(' → ')}` }] };
+  if (seen.includes(path))
+    return { errors: [{ path: 'extends', message: `plans extend each other in a circle: ${[...seen, path].join(' → ')}` }] };
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -314,7 +315,8 @@ export function referenceErrors(plan: Plan): PlanError[] {
           }
         });
         guard(() => {
-          if (t.unlessLever && levers && !levers.has(t.unlessLever)) err(`${at}.unlessLever`, `unknown lever "${t.unlessLever}" (levers: ${[...levers].join(', ') || 'none'})`);
+          if (t.unlessLever && levers && !levers.has(t.unlessLever))
+            err(`${at}.unlessLever`, `unknown lever "${t.unlessLever}" (levers: ${[...levers].join(', ') || 'none'})`);
         });
         guard(() => {
           if (t.budget && !plan.budget) err(`${at}.budget`, 'the plan has no budget');
@@ -391,7 +393,11 @@ export function referenceErrors(plan: Plan): PlanError[] {
     const why = plan.signedApprovals ? 'signedApprovals is on' : 'a prod profile signs approvals';
     for (const [id, p] of entriesOf(plan.people)) {
       guard(() => {
-        if (!p.publicKey) err(`people.${id}.publicKey`, `${why}: every person needs a public key (make one with \`release-watch keygen\`, or set signedApprovals: false)`);
+        if (!p.publicKey)
+          err(
+            `people.${id}.publicKey`,
+            `${why}: every person needs a public key (make one with \`release-watch keygen\`, or set signedApprovals: false)`,
+          );
         else if (!validPublicKey(p.publicKey)) err(`people.${id}.publicKey`, 'not a point on the Ed25519 curve');
       });
     }

@@ -26,7 +26,9 @@ export function probeKind(kind: string): ProbeKind<any> | undefined {
 }
 
 /** Every placeholder of every kind (a name means the same in each kind that has it). */
-export const ALL_PLACEHOLDERS: readonly PlaceholderSpec[] = [...new Map(PROBE_KINDS.flatMap((k) => k.placeholders).map((p) => [p.name, p])).values()];
+export const ALL_PLACEHOLDERS: readonly PlaceholderSpec[] = [
+  ...new Map(PROBE_KINDS.flatMap((k) => k.placeholders).map((p) => [p.name, p])).values(),
+];
 
 /** What conditions of a probe of this kind may read; undefined for a kind that does not exist. */
 export function placeholderScope(kind: string): PlaceholderScope | undefined {

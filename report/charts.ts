@@ -122,17 +122,25 @@ export function responseTimeSvg(chart: ResponseTimeChart, opts: { width?: number
   const bandTop = m.top;
   const bandBottom = m.top + ph;
   if (chart.passMs !== undefined) {
-    out.push(`<rect class="band band-ok" x="${f(m.left)}" y="${f(y(chart.passMs))}" width="${f(pw)}" height="${f(bandBottom - y(chart.passMs))}" fill="${COLORS.ok}" fill-opacity="0.06"/>`);
+    out.push(
+      `<rect class="band band-ok" x="${f(m.left)}" y="${f(y(chart.passMs))}" width="${f(pw)}" height="${f(bandBottom - y(chart.passMs))}" fill="${COLORS.ok}" fill-opacity="0.06"/>`,
+    );
     const warnTop = chart.warnMs !== undefined ? y(chart.warnMs) : bandTop;
-    out.push(`<rect class="band band-warn" x="${f(m.left)}" y="${f(warnTop)}" width="${f(pw)}" height="${f(y(chart.passMs) - warnTop)}" fill="${COLORS.warn}" fill-opacity="0.08"/>`);
+    out.push(
+      `<rect class="band band-warn" x="${f(m.left)}" y="${f(warnTop)}" width="${f(pw)}" height="${f(y(chart.passMs) - warnTop)}" fill="${COLORS.warn}" fill-opacity="0.08"/>`,
+    );
     if (chart.warnMs !== undefined) {
-      out.push(`<rect class="band band-fail" x="${f(m.left)}" y="${f(bandTop)}" width="${f(pw)}" height="${f(y(chart.warnMs) - bandTop)}" fill="${COLORS.fail}" fill-opacity="0.06"/>`);
+      out.push(
+        `<rect class="band band-fail" x="${f(m.left)}" y="${f(bandTop)}" width="${f(pw)}" height="${f(y(chart.warnMs) - bandTop)}" fill="${COLORS.fail}" fill-opacity="0.06"/>`,
+      );
     }
   }
   // Hours not yet watched.
   if (chart.nowHour < to) {
     const nx = x(Math.max(from, chart.nowHour));
-    out.push(`<rect class="future" x="${f(nx)}" y="${f(bandTop)}" width="${f(m.left + pw - nx)}" height="${f(ph)}" fill="${COLORS.future}" fill-opacity="0.8"><title>not yet watched (after hour ${f(chart.nowHour)})</title></rect>`);
+    out.push(
+      `<rect class="future" x="${f(nx)}" y="${f(bandTop)}" width="${f(m.left + pw - nx)}" height="${f(ph)}" fill="${COLORS.future}" fill-opacity="0.8"><title>not yet watched (after hour ${f(chart.nowHour)})</title></rect>`,
+    );
   }
   // Grid and y axis (seconds).
   for (let v = 0; v <= yMax + 1e-9; v += yStep) {
@@ -142,14 +150,23 @@ export function responseTimeSvg(chart: ResponseTimeChart, opts: { width?: number
   }
   // Day marks.
   for (let d = Math.ceil(from / 24) * 24; d <= to; d += 24) {
-    if (d > from) out.push(`<line class="day-mark" x1="${f(x(d))}" x2="${f(x(d))}" y1="${f(bandTop)}" y2="${f(bandBottom)}" stroke="${COLORS.axis}" stroke-dasharray="2 3" stroke-width="1"/>`);
+    if (d > from)
+      out.push(
+        `<line class="day-mark" x1="${f(x(d))}" x2="${f(x(d))}" y1="${f(bandTop)}" y2="${f(bandBottom)}" stroke="${COLORS.axis}" stroke-dasharray="2 3" stroke-width="1"/>`,
+      );
     if (d < to) out.push(`<text x="${f(x(d) + 4)}" y="${f(bandTop - 8)}" fill="${COLORS.axis}">day ${d / 24 + 1}</text>`);
   }
   // x axis with hour ticks.
-  out.push(`<line class="axis axis-x" x1="${f(m.left)}" x2="${f(m.left + pw)}" y1="${f(bandBottom)}" y2="${f(bandBottom)}" stroke="${COLORS.axis}"/>`);
-  out.push(`<line class="axis axis-y" x1="${f(m.left)}" x2="${f(m.left)}" y1="${f(bandTop)}" y2="${f(bandBottom)}" stroke="${COLORS.axis}"/>`);
+  out.push(
+    `<line class="axis axis-x" x1="${f(m.left)}" x2="${f(m.left + pw)}" y1="${f(bandBottom)}" y2="${f(bandBottom)}" stroke="${COLORS.axis}"/>`,
+  );
+  out.push(
+    `<line class="axis axis-y" x1="${f(m.left)}" x2="${f(m.left)}" y1="${f(bandTop)}" y2="${f(bandBottom)}" stroke="${COLORS.axis}"/>`,
+  );
   for (const h of hourTicks(from, to)) {
-    out.push(`<line class="tick" x1="${f(x(h))}" x2="${f(x(h))}" y1="${f(bandBottom)}" y2="${f(bandBottom + 5)}" stroke="${COLORS.axis}"/>`);
+    out.push(
+      `<line class="tick" x1="${f(x(h))}" x2="${f(x(h))}" y1="${f(bandBottom)}" y2="${f(bandBottom + 5)}" stroke="${COLORS.axis}"/>`,
+    );
     out.push(`<text class="tick-label" x="${f(x(h))}" y="${f(bandBottom + 18)}" text-anchor="middle" fill="${COLORS.axis}">${h}h</text>`);
   }
   out.push(`<text x="${f(m.left + pw / 2)}" y="${f(H - 4)}" text-anchor="middle" fill="${COLORS.axis}">watch hour</text>`);
@@ -181,7 +198,8 @@ export function responseTimeSvg(chart: ResponseTimeChart, opts: { width?: number
     d += `${d ? ' ' : ''}${pen ? 'L' : 'M'}${f(x(p.hour))} ${f(y(p.ms))}`;
     pen = true;
   }
-  if (d.includes('L')) out.push(`<path class="series" d="${d}" fill="none" stroke="${COLORS.line}" stroke-width="1.5" stroke-opacity="0.7"/>`);
+  if (d.includes('L'))
+    out.push(`<path class="series" d="${d}" fill="none" stroke="${COLORS.line}" stroke-width="1.5" stroke-opacity="0.7"/>`);
   for (const p of chart.points) {
     if (p.hour < from || p.hour > to) continue;
     if (p.ms === null || !Number.isFinite(p.ms)) {
@@ -235,7 +253,9 @@ export function outcomeStripSvg(strip: OutcomeStrip, opts: { width?: number } = 
       byHour.set(h, [...(byHour.get(h) ?? []), r]);
     }
     out.push(`<g class="strip-row" data-tier="${escapeHtml(row.tier)}">`);
-    out.push(`<text x="${f(m.left - 8)}" y="${f(ry + rowH / 2 + 4)}" text-anchor="end" fill="${COLORS.text}" font-weight="600">${escapeHtml(row.tier)}</text>`);
+    out.push(
+      `<text x="${f(m.left - 8)}" y="${f(ry + rowH / 2 + 4)}" text-anchor="end" fill="${COLORS.text}" font-weight="600">${escapeHtml(row.tier)}</text>`,
+    );
     for (let h = from; h <= to; h++) {
       const runs = byHour.get(h);
       let fill: string;

@@ -54,7 +54,11 @@ footer { margin-top: 36px; color: var(--muted); font-size: 12px; }
 export function renderReportHtml(r: ReportData): string {
   const sm = r.summary;
   const cards: Array<[string, string, Tone | undefined]> = [
-    ['tier pass rate', pct(sm.passRate), sm.passRate === null ? undefined : sm.passRate === 100 ? 'ok' : sm.passRate >= 90 ? 'warn' : 'fail'],
+    [
+      'tier pass rate',
+      pct(sm.passRate),
+      sm.passRate === null ? undefined : sm.passRate === 100 ? 'ok' : sm.passRate >= 90 ? 'warn' : 'fail',
+    ],
     ['tier runs', String(sm.tierRuns), undefined],
     ['incidents (open)', `${sm.incidents} (${sm.openIncidents})`, sm.openIncidents > 0 ? 'fail' : sm.incidents > 0 ? 'warn' : 'ok'],
     ['ack SLA compliance', pct(sm.slaCompliance), sm.slaCompliance === null ? undefined : sm.slaCompliance === 100 ? 'ok' : 'fail'],
@@ -85,7 +89,10 @@ export function renderReportHtml(r: ReportData): string {
     '<section id="summary">',
     '<h2>Summary</h2>',
     '<div class="cards">',
-    ...cards.map(([k, v, tone]) => `<div class="card${tone ? ` ${tone}` : ''}"><div class="v">${escapeHtml(v)}</div><div class="k">${escapeHtml(k)}</div></div>`),
+    ...cards.map(
+      ([k, v, tone]) =>
+        `<div class="card${tone ? ` ${tone}` : ''}"><div class="v">${escapeHtml(v)}</div><div class="k">${escapeHtml(k)}</div></div>`,
+    ),
     '</div>',
     '</section>',
     '<section id="charts">',
@@ -153,7 +160,8 @@ function htmlBlock(b: Block): string {
 function htmlCell(c: Cell, numeric: boolean): string {
   const cls = numeric ? ' class="n"' : '';
   // Short text (names, checks, states) on one line; long text (reasons, notes) wraps anywhere.
-  if (typeof c === 'string') return `<td${numeric ? cls : c.length > 60 ? ' class="wrap"' : c.length <= 24 ? ' class="nw"' : ''}>${escapeHtml(c)}</td>`;
+  if (typeof c === 'string')
+    return `<td${numeric ? cls : c.length > 60 ? ' class="wrap"' : c.length <= 24 ? ' class="nw"' : ''}>${escapeHtml(c)}</td>`;
   const inner = c.code ? `<code>${escapeHtml(c.text)}</code>` : c.tone ? badge(c.text, c.tone) : escapeHtml(c.text);
   return `<td${cls}>${inner}</td>`;
 }

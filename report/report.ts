@@ -98,7 +98,15 @@ export interface ReportData {
   tiers: TierRow[];
   /** Tier runs per watch day (day 1 = hours 0-23). */
   tiersByDay: Array<{ day: number; tier: string; runs: number; passed: number; warned: number; failed: number; passRate: number | null }>;
-  checks: Array<{ check: string; category: string; status: string; runs: number; warns: number; fails: number; last?: { hour: number; outcome: string; reason: string } }>;
+  checks: Array<{
+    check: string;
+    category: string;
+    status: string;
+    runs: number;
+    warns: number;
+    fails: number;
+    last?: { hour: number; outcome: string; reason: string };
+  }>;
   incidents: { total: number; open: number; bySeverity: Record<string, number>; items: IncidentRow[] };
   sla: SlaSummary & { bySeverity: Array<SlaSummary & { severity: string; ackSlaHours?: number }> };
   checkpoints: Array<{
@@ -114,7 +122,18 @@ export interface ReportData {
     criteria: Array<{ name: string; met: boolean; detail: string }>;
   }>;
   decisions: Array<{ hour: number; at: string; checkpoint: string; decision: string; by: string; note?: string; via: string }>;
-  levers: Array<{ seq: number; lever: string; requestedHour: number; by: string; automatic: boolean; reason: string; approvedBy?: string; state: string; finishedHour?: number; verify?: string }>;
+  levers: Array<{
+    seq: number;
+    lever: string;
+    requestedHour: number;
+    by: string;
+    automatic: boolean;
+    reason: string;
+    approvedBy?: string;
+    state: string;
+    finishedHour?: number;
+    verify?: string;
+  }>;
   budget: null | {
     currency: string;
     dailyCeiling: number;
@@ -243,7 +262,13 @@ export function buildReport(s: WatchStatus, meta: ReportMeta): ReportData {
 
   const logChecks = Object.entries(s.checks)
     .filter(([id]) => id === 'log-watch' || /log/.test(id))
-    .map(([check, c]) => ({ check, runs: c.runs, warns: c.warns, fails: c.fails, last: c.last ? `h${c.last.hour} ${c.last.outcome}: ${c.last.reason}` : undefined }));
+    .map(([check, c]) => ({
+      check,
+      runs: c.runs,
+      warns: c.warns,
+      fails: c.fails,
+      last: c.last ? `h${c.last.hour} ${c.last.outcome}: ${c.last.reason}` : undefined,
+    }));
   const triggers: ReportData['logs']['triggers'] = [];
   for (const [trigger, days] of Object.entries(s.triggerHits ?? {})) {
     for (const [d, hits] of Object.entries(days)) triggers.push({ trigger, day: Number(d.replace(/^day /, '')), hits });
@@ -252,7 +277,14 @@ export function buildReport(s: WatchStatus, meta: ReportMeta): ReportData {
 
   const allRuns = tiers.reduce((n, t) => n + t.runs, 0);
   const allPassed = tiers.reduce((n, t) => n + t.passed, 0);
-  const sla = { ...slaOf(items), bySeverity: severities.map((sev) => ({ severity: sev, ackSlaHours: items.find((i) => i.severity === sev)?.ackSlaHours, ...slaOf(items.filter((i) => i.severity === sev)) })) };
+  const sla = {
+    ...slaOf(items),
+    bySeverity: severities.map((sev) => ({
+      severity: sev,
+      ackSlaHours: items.find((i) => i.severity === sev)?.ackSlaHours,
+      ...slaOf(items.filter((i) => i.severity === sev)),
+    })),
+  };
 
   return {
     format: REPORT_FORMAT,
@@ -312,7 +344,15 @@ export function buildReport(s: WatchStatus, meta: ReportMeta): ReportData {
       escalations: c.escalations,
       criteria: (c.criteria ?? []).map((k) => ({ name: k.name, met: k.met, detail: k.detail })),
     })),
-    decisions: s.decisions.map((d) => ({ hour: d.hour, at: new Date(d.at).toISOString(), checkpoint: d.checkpoint, decision: d.decision, by: d.by, note: d.note, via: d.via })),
+    decisions: s.decisions.map((d) => ({
+      hour: d.hour,
+      at: new Date(d.at).toISOString(),
+      checkpoint: d.checkpoint,
+      decision: d.decision,
+      by: d.by,
+      note: d.note,
+      via: d.via,
+    })),
     levers,
     budget,
     federation: s.federation ?? [],
@@ -476,7 +516,9 @@ export function reportSections(r: ReportData): Section[] {
           t.tier,
           ...numbers(t.runs, t.passed, t.warned, t.failed, t.late),
           { text: pct(t.passRate), tone: t.passRate === null ? 'muted' : t.passRate === 100 ? 'ok' : t.failed > 0 ? 'fail' : 'warn' },
-          t.lastHour === undefined ? '–' : { text: `${at(t.lastHour)} ${t.lastOutcome ?? ''}`.trim(), tone: OUTCOME_TONE[t.lastOutcome ?? ''] },
+          t.lastHour === undefined
+            ? '–'
+            : { text: `${at(t.lastHour)} ${t.lastOutcome ?? ''}`.trim(), tone: OUTCOME_TONE[t.lastOutcome ?? ''] },
         ]),
       },
       { kind: 'h3', text: 'By watch day' },
@@ -499,7 +541,13 @@ export function reportSections(r: ReportData): Section[] {
         kind: 'table',
         head: ['check', 'category', 'status', 'runs', 'warned', 'failed', 'last'],
         numeric: [false, false, false, true, true, true, false],
-        rows: r.checks.map((c) => [c.check, c.category, toned(c.status), ...numbers(c.runs, c.warns, c.fails), c.last ? `${at(c.last.hour)} ${c.last.outcome}: ${c.last.reason}` : '']),
+        rows: r.checks.map((c) => [
+          c.check,
+          c.category,
+          toned(c.status),
+          ...numbers(c.runs, c.warns, c.fails),
+          c.last ? `${at(c.last.hour)} ${c.last.outcome}: ${c.last.reason}` : '',
+        ]),
       },
     ],
   });
@@ -518,7 +566,20 @@ export function reportSections(r: ReportData): Section[] {
             { kind: 'p', text: `Incidents: ${r.incidents.total} (${sevText}); open: ${r.incidents.open}.` },
             {
               kind: 'table',
-              head: ['#', 'check', 'severity', 'state', 'opened', 'acked', 'resolved', 'duration', 'ack SLA', 'acked in time', 'handled by', 'reason'],
+              head: [
+                '#',
+                'check',
+                'severity',
+                'state',
+                'opened',
+                'acked',
+                'resolved',
+                'duration',
+                'ack SLA',
+                'acked in time',
+                'handled by',
+                'reason',
+              ],
               numeric: [true, false, false, false, true, true, true, true, true, false, false, false],
               rows: r.incidents.items.map((i) => [
                 String(i.seq),
@@ -553,7 +614,12 @@ export function reportSections(r: ReportData): Section[] {
               kind: 'table' as const,
               head: ['severity', 'ack within', 'incidents', 'met', 'missed', 'pending', 'compliance'],
               numeric: [false, true, true, true, true, true, true],
-              rows: r.sla.bySeverity.map((v) => [v.severity, span(v.ackSlaHours), ...numbers(v.total, v.met, v.missed, v.pending), pct(v.compliance)]),
+              rows: r.sla.bySeverity.map((v) => [
+                v.severity,
+                span(v.ackSlaHours),
+                ...numbers(v.total, v.met, v.missed, v.pending),
+                pct(v.compliance),
+              ]),
             },
           ]
         : []),
@@ -563,7 +629,11 @@ export function reportSections(r: ReportData): Section[] {
   const cpBlocks: Block[] = [];
   for (const c of r.checkpoints) {
     const decided = c.decision ? ` — ${c.decision} by ${c.by} at ${at(c.decidedHour)}` : '';
-    cpBlocks.push({ kind: 'h3', text: `${c.title} (hour ${c.hour}): ${c.state}${decided}`, tone: c.decision === 'rollback' || c.decision === 'escalate' ? 'fail' : c.decision ? 'ok' : c.state === 'pending' ? 'warn' : 'muted' });
+    cpBlocks.push({
+      kind: 'h3',
+      text: `${c.title} (hour ${c.hour}): ${c.state}${decided}`,
+      tone: c.decision === 'rollback' || c.decision === 'escalate' ? 'fail' : c.decision ? 'ok' : c.state === 'pending' ? 'warn' : 'muted',
+    });
     if (c.note) cpBlocks.push({ kind: 'quote', text: c.note });
     const items: Array<{ text: string; checked?: boolean }> = c.criteria.map((k) => ({ text: `${k.name}: ${k.detail}`, checked: k.met }));
     if (c.escalations) items.push({ text: `escalated ${c.escalations} time(s) while unanswered` });
@@ -589,7 +659,18 @@ export function reportSections(r: ReportData): Section[] {
             kind: 'table',
             head: ['#', 'lever', 'requested', 'by', 'automatic', 'approved by', 'state', 'finished', 'verify', 'reason'],
             numeric: [true, false, true, false, false, false, false, true, false, false],
-            rows: r.levers.map((l) => [String(l.seq), l.lever, at(l.requestedHour), l.by, l.automatic ? 'yes' : 'no', l.approvedBy ?? '', toned(l.state), at(l.finishedHour), l.verify ?? '', l.reason]),
+            rows: r.levers.map((l) => [
+              String(l.seq),
+              l.lever,
+              at(l.requestedHour),
+              l.by,
+              l.automatic ? 'yes' : 'no',
+              l.approvedBy ?? '',
+              toned(l.state),
+              at(l.finishedHour),
+              l.verify ?? '',
+              l.reason,
+            ]),
           },
         ]
       : [{ kind: 'p', text: 'None.', tone: 'muted' }],
@@ -605,7 +686,13 @@ export function reportSections(r: ReportData): Section[] {
             kind: 'table',
             head: ['day', 'spent', 'ceiling', 'of ceiling', 'status'],
             numeric: [true, true, true, true, false],
-            rows: r.budget.days.map((d) => [String(d.day), money(d.spent, cur), money(d.ceiling, cur), pct(d.percentOfCeiling), d.overBudget ? { text: 'over budget', tone: 'fail' } : { text: 'within', tone: 'ok' }]),
+            rows: r.budget.days.map((d) => [
+              String(d.day),
+              money(d.spent, cur),
+              money(d.ceiling, cur),
+              pct(d.percentOfCeiling),
+              d.overBudget ? { text: 'over budget', tone: 'fail' } : { text: 'within', tone: 'ok' },
+            ]),
           },
           { kind: 'p', text: `Total: ${money(r.budget.total, cur)}.` },
         ],
@@ -620,7 +707,14 @@ export function reportSections(r: ReportData): Section[] {
             kind: 'table',
             head: ['check', 'runs', 'status', 'last', 'at', 'reason'],
             numeric: [false, true, false, false, true, false],
-            rows: r.federation.map((f) => [f.check, String(f.runs), f.status ? toned(f.status) : { text: 'not run yet', tone: 'muted' }, toned(f.outcome), at(f.hour), f.reason ?? '']),
+            rows: r.federation.map((f) => [
+              f.check,
+              String(f.runs),
+              f.status ? toned(f.status) : { text: 'not run yet', tone: 'muted' },
+              toned(f.outcome),
+              at(f.hour),
+              f.reason ?? '',
+            ]),
           },
         ]
       : [{ kind: 'p', text: 'No federation checks in the plan.', tone: 'muted' }],
@@ -630,11 +724,20 @@ export function reportSections(r: ReportData): Section[] {
   if (r.logs.patternsRecorded) {
     logBlocks.push(
       r.logs.patterns.length
-        ? { kind: 'table', head: ['pattern', 'count'], numeric: [false, true], rows: r.logs.patterns.map((p) => [{ text: p.pattern, code: true }, String(p.count)]) }
+        ? {
+            kind: 'table',
+            head: ['pattern', 'count'],
+            numeric: [false, true],
+            rows: r.logs.patterns.map((p) => [{ text: p.pattern, code: true }, String(p.count)]),
+          }
         : { kind: 'p', text: 'No pattern matched.', tone: 'muted' },
     );
   } else {
-    logBlocks.push({ kind: 'p', text: 'Per-pattern counts are not kept in the watch state; the log checks and the triggers over their patterns follow.', tone: 'muted' });
+    logBlocks.push({
+      kind: 'p',
+      text: 'Per-pattern counts are not kept in the watch state; the log checks and the triggers over their patterns follow.',
+      tone: 'muted',
+    });
   }
   if (r.logs.checks.length) {
     logBlocks.push({
@@ -646,7 +749,12 @@ export function reportSections(r: ReportData): Section[] {
   }
   logBlocks.push(
     r.logs.triggers.length
-      ? { kind: 'table', head: ['day', 'trigger', 'runs where it held'], numeric: [true, false, true], rows: r.logs.triggers.map((t) => [String(t.day), { text: t.trigger, code: true }, String(t.hits)]) }
+      ? {
+          kind: 'table',
+          head: ['day', 'trigger', 'runs where it held'],
+          numeric: [true, false, true],
+          rows: r.logs.triggers.map((t) => [String(t.day), { text: t.trigger, code: true }, String(t.hits)]),
+        }
       : { kind: 'p', text: 'No trigger held.', tone: 'muted' },
   );
   out.push({ id: 'logs', title: 'Log patterns', blocks: logBlocks });
@@ -654,14 +762,20 @@ export function reportSections(r: ReportData): Section[] {
   out.push({
     id: 'escalations',
     title: 'Scheduled escalations',
-    blocks: r.findings.length ? [{ kind: 'list', items: r.findings.map((f) => ({ text: `day ${f.day}: ${f.description} — ${f.detail}` })) }] : [{ kind: 'p', text: 'None.', tone: 'muted' }],
+    blocks: r.findings.length
+      ? [{ kind: 'list', items: r.findings.map((f) => ({ text: `day ${f.day}: ${f.description} — ${f.detail}` })) }]
+      : [{ kind: 'p', text: 'None.', tone: 'muted' }],
   });
 
   out.push({
     id: 'notifications',
     title: 'Notifications',
     blocks: [
-      { kind: 'p', text: `Sent: ${r.notifications.sent}; undelivered: ${r.notifications.undelivered.length}.`, tone: r.notifications.undelivered.length ? 'fail' : undefined },
+      {
+        kind: 'p',
+        text: `Sent: ${r.notifications.sent}; undelivered: ${r.notifications.undelivered.length}.`,
+        tone: r.notifications.undelivered.length ? 'fail' : undefined,
+      },
       ...(r.notifications.undelivered.length
         ? [
             {
@@ -679,7 +793,14 @@ export function reportSections(r: ReportData): Section[] {
     out.push({
       id: 'refused',
       title: 'Refused requests',
-      blocks: [{ kind: 'table', head: ['hour', 'via', 'what', 'reason'], numeric: [true, false, false, false], rows: r.refused.map((x) => [at(x.hour), x.via, x.what, x.reason]) }],
+      blocks: [
+        {
+          kind: 'table',
+          head: ['hour', 'via', 'what', 'reason'],
+          numeric: [true, false, false, false],
+          rows: r.refused.map((x) => [at(x.hour), x.via, x.what, x.reason]),
+        },
+      ],
     });
   }
   return out;
@@ -721,7 +842,9 @@ export function renderReportMarkdown(r: ReportData): string {
     const limits = [c.passMs, c.warnMs].filter((v): v is number => v !== undefined).map(formatMsLabel);
     const measured = c.points.filter((p) => p.ms !== null).map((p) => p.ms!) as number[];
     const worst = measured.length ? Math.max(...measured) : undefined;
-    out.push(`- Response time (${c.check}): ${measured.length} measured, slowest ${worst === undefined ? '–' : formatMsLabel(worst)}${limits.length ? `; limits ${limits.join(' / ')}` : ''}`);
+    out.push(
+      `- Response time (${c.check}): ${measured.length} measured, slowest ${worst === undefined ? '–' : formatMsLabel(worst)}${limits.length ? `; limits ${limits.join(' / ')}` : ''}`,
+    );
   }
   for (const section of reportSections(r)) {
     out.push('', `## ${section.title}`, '');
@@ -759,7 +882,10 @@ function markdownCell(c: Cell): string {
 
 /** Text inside a table cell: no pipes or line breaks, bounded. */
 export function escapeCell(text: string): string {
-  return escapeInline(text).replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').slice(0, 200);
+  return escapeInline(text)
+    .replace(/\|/g, '\\|')
+    .replace(/\s*\n\s*/g, ' ')
+    .slice(0, 200);
 }
 
 /** Text from people and probes kept from turning into HTML in a Markdown viewer ("< 30s" stays as written). */

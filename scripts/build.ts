@@ -11,7 +11,10 @@ const DIST = join(__dirname, '..', 'dist');
 const quiet = () => undefined;
 
 async function main() {
-  const { code } = await bundleWorkflowCode({ ...bundleOptions, logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error } });
+  const { code } = await bundleWorkflowCode({
+    ...bundleOptions,
+    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error },
+  });
   writeFileSync(join(DIST, 'workflow-bundle.js'), code);
   const buildId = buildIdOf(code);
   writeFileSync(join(DIST, '.built'), `${buildId}\n`);

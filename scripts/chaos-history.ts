@@ -34,7 +34,8 @@ function describe(e: Ev): string {
       return `of #${a.scheduledEventId} by ${a.identity ?? '?'}: ${JSON.stringify(decode(a.result?.payloads?.[0]) ?? null).slice(0, 120)}`;
     default:
       if (e.kind.startsWith('workflowTask')) return [a.identity, a.timeoutType, a.taskQueue?.name].filter(Boolean).join(' ');
-      if (e.kind.startsWith('activityTask')) return `of #${a.scheduledEventId} ${[a.identity, a.attempt && `attempt ${a.attempt}`, a.timeoutType].filter(Boolean).join(' ')}`;
+      if (e.kind.startsWith('activityTask'))
+        return `of #${a.scheduledEventId} ${[a.identity, a.attempt && `attempt ${a.attempt}`, a.timeoutType].filter(Boolean).join(' ')}`;
       return '';
   }
 }

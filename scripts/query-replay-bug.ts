@@ -33,7 +33,9 @@ async function main() {
       for (let n = 1; n <= rounds; n++) {
         const r = await playRound(env, workflowBundle, `query-bug-${guarded ? 'guarded' : 'bare'}-${retry ? 'retry' : 'once'}-${n}`, retry);
         const dropped = r.dropped ? ` (dropped ${r.dropped}× and sent again)` : '';
-        console.log(`${mode} round ${n}: query ${r.query}, update ${r.update}${dropped}; count ${r.count}, ${r.accepted} accepted; the history ${r.replay}`);
+        console.log(
+          `${mode} round ${n}: query ${r.query}, update ${r.update}${dropped}; count ${r.count}, ${r.accepted} accepted; the history ${r.replay}`,
+        );
       }
     }
   } finally {

@@ -49,7 +49,14 @@ function readIndex(): Record<string, string> {
 async function recordDemo() {
   const dir = mkdtempSync(join(tmpdir(), 'rw-record-'));
   try {
-    const demo = await runDemo({ clock: '1s', exit: true, quiet: true, dataDir: dir, reportsDir: join(dir, 'reports'), continueAsNewAfterHours: 20 });
+    const demo = await runDemo({
+      clock: '1s',
+      exit: true,
+      quiet: true,
+      dataDir: dir,
+      reportsDir: join(dir, 'reports'),
+      continueAsNewAfterHours: 20,
+    });
     // The demo stopped its dev server; its SQLite file still holds every history.
     const server = await startDevServer({ dbFile: join(dir, 'temporal.db'), ui: false });
     try {
@@ -60,13 +67,16 @@ async function recordDemo() {
         delete ids[f];
       }
       const runs = await runsOf(client, demo.watchId);
-      for (const [i, runId] of runs.entries()) save(`demo-watch-run-${i + 1}.json`, demo.watchId, await client.workflow.getHandle(demo.watchId, runId).fetchHistory());
+      for (const [i, runId] of runs.entries())
+        save(`demo-watch-run-${i + 1}.json`, demo.watchId, await client.workflow.getHandle(demo.watchId, runId).fetchHistory());
       for (const inc of demo.status.incidents) {
         await client.workflow.getHandle(inc.id).result();
         save(`demo-${inc.id.replace(/.*\//, '')}.json`, inc.id, await client.workflow.getHandle(inc.id).fetchHistory());
       }
       await connection.close();
-      console.log(`recorded the demo watch ${demo.watchId}: ${runs.length} runs, ${demo.status.incidents.length} incidents, phase ${demo.status.phase}`);
+      console.log(
+        `recorded the demo watch ${demo.watchId}: ${runs.length} runs, ${demo.status.incidents.length} incidents, phase ${demo.status.phase}`,
+      );
     } finally {
       await server.stop();
     }
@@ -79,11 +89,16 @@ async function recordDemo() {
 async function recordOverdue() {
   const env = await devServerEnv();
   try {
-    for (const [file, missed] of [['overdue-incident.json', 3], ['overdue-incident-long.json', 10]] as const) {
+    for (const [file, missed] of [
+      ['overdue-incident.json', 3],
+      ['overdue-incident-long.json', 10],
+    ] as const) {
       const run = await runOverdueScenario(env, missed);
       for (const id of [run.workflowId, run.incidentId]) await env.client.workflow.getHandle(id).terminate('recorded');
       save(file, run.incidentId, await env.client.workflow.getHandle(run.incidentId).fetchHistory());
-      console.log(`recorded ${run.incidentId}: ${run.after.pages.length} pages, ${run.after.pages.length - run.before.pages.length} after the outage, ${run.after.skipped?.[0]?.count ?? 0} skipped`);
+      console.log(
+        `recorded ${run.incidentId}: ${run.after.pages.length} pages, ${run.after.pages.length - run.before.pages.length} after the outage, ${run.after.skipped?.[0]?.count ?? 0} skipped`,
+      );
     }
     const folded = await runFoldedRemindersScenario(env);
     await env.client.workflow.getHandle(folded.workflowId).terminate('recorded');
@@ -101,7 +116,11 @@ async function recordContinued() {
     const run = await runLongIncidentScenario(env, 3, 1);
     for (const id of [run.workflowId, run.incidentId]) await env.client.workflow.getHandle(id).terminate('recorded');
     for (const [i, runId] of run.runIds.slice(0, 2).entries()) {
-      save(`incident-continued-run-${i + 1}.json`, run.incidentId, await env.client.workflow.getHandle(run.incidentId, runId).fetchHistory());
+      save(
+        `incident-continued-run-${i + 1}.json`,
+        run.incidentId,
+        await env.client.workflow.getHandle(run.incidentId, runId).fetchHistory(),
+      );
     }
     console.log(`recorded ${run.incidentId}: ${run.runIds.length} runs, ${run.rec.pages.length} pages`);
   } finally {
@@ -115,12 +134,19 @@ async function recordStubbed() {
   const env = await timeSkippingEnv();
   const plan = symphonyPlan();
   try {
-    const outcome = (check: string, hour: number) => (check === 'fast-pulse' && hour === 3 ? ({ outcome: 'fail', severity: 'critical' } as const) : 'ok');
+    const outcome = (check: string, hour: number) =>
+      check === 'fast-pulse' && hour === 3 ? ({ outcome: 'fail', severity: 'critical' } as const) : 'ok';
     await stubbedWatch(env, plan)({ outcome, continueAsNewAfterHours: 6 }, async (id) => {
       await env.sleep(3 * HOUR + 20 * 60_000);
       await acknowledge(env.client, id, { incident: '1', by: 'duty-engineer' });
       await env.sleep(10 * HOUR);
-      await resolveIncident(env.client, id, { incident: '1', by: 'duty-engineer', rootCause: 'ollama crashed', resolution: 'restarted', followUp: 'memory limit' });
+      await resolveIncident(env.client, id, {
+        incident: '1',
+        by: 'duty-engineer',
+        rootCause: 'ollama crashed',
+        resolution: 'restarted',
+        followUp: 'memory limit',
+      });
       await decide(env.client, id, { checkpoint: '12h', decision: 'continue', by: 'release-captain', note: 'recorded' });
       await env.sleep(1 * HOUR);
       const status = await watchStatusOf(env.client, id);
@@ -140,7 +166,8 @@ async function recordStubbed() {
   // own (the time-skipping server's clock can stall after a long first watch).
   const env2 = await timeSkippingEnv();
   try {
-    const slow = (check: string, hour: number) => (check === 'fast-pulse' && [2, 5, 9].includes(hour) ? { outcome: 'ok' as const, triggers: ['performance-trend'] } : 'ok');
+    const slow = (check: string, hour: number) =>
+      check === 'fast-pulse' && [2, 5, 9].includes(hour) ? { outcome: 'ok' as const, triggers: ['performance-trend'] } : 'ok';
     await stubbedWatch(env2, plan)({ outcome: slow }, async (id) => {
       await env2.sleep(12.5 * HOUR);
       await decide(env2.client, id, { checkpoint: '12h', decision: 'continue', by: 'release-captain' });
@@ -158,7 +185,9 @@ async function firstRun(env: Awaited<ReturnType<typeof timeSkippingEnv>>, id: st
   let runId: string | undefined = latest.runId;
   // Walk back through the continue-as-new chain via each run's first event.
   for (let i = 0; i < 20 && runId; i++) {
-    const h: Awaited<ReturnType<ReturnType<typeof env.client.workflow.getHandle>['fetchHistory']>> = await env.client.workflow.getHandle(id, runId).fetchHistory();
+    const h: Awaited<ReturnType<ReturnType<typeof env.client.workflow.getHandle>['fetchHistory']>> = await env.client.workflow
+      .getHandle(id, runId)
+      .fetchHistory();
     const prev: string | null | undefined = h.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
     if (!prev) return runId;
     runId = prev;

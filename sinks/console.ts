@@ -13,7 +13,9 @@ export const consoleSink: SinkKind<z.output<typeof ConsoleSink>> = {
       .split('\n')
       .map((l) => `  ${l}`)
       .join('\n');
-    console.log(`[${n.severity}] ${n.title}${n.to?.length ? ` → ${n.to.join(', ')}` : ''}\n${text}${n.command ? `\n  answer: ${n.command}` : ''}`);
+    console.log(
+      `[${n.severity}] ${n.title}${n.to?.length ? ` → ${n.to.join(', ')}` : ''}\n${text}${n.command ? `\n  answer: ${n.command}` : ''}`,
+    );
     return 'delivered';
   },
 };

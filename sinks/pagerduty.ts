@@ -20,7 +20,12 @@ export function pagerDutyEvent(n: Notification, routingKey: string): { path: str
       path: '/v2/change/enqueue',
       body: {
         routing_key: routingKey,
-        payload: { summary: n.title.slice(0, 1024), source: n.watchId, timestamp: n.at, custom_details: { text: n.text, event_id: n.eventId } },
+        payload: {
+          summary: n.title.slice(0, 1024),
+          source: n.watchId,
+          timestamp: n.at,
+          custom_details: { text: n.text, event_id: n.eventId },
+        },
       },
     };
   }

@@ -8,7 +8,9 @@ import type { SinkKind } from './types';
 export const SlackSink = z.strictObject({ kind: z.literal('slack'), urlEnv: EnvName });
 
 export function slackMessage(n: Notification): { text: string } {
-  const icon = { critical: ':red_circle:', error: ':large_orange_circle:', warning: ':large_yellow_circle:', info: ':large_blue_circle:' }[n.severity];
+  const icon = { critical: ':red_circle:', error: ':large_orange_circle:', warning: ':large_yellow_circle:', info: ':large_blue_circle:' }[
+    n.severity
+  ];
   const lines = [`${icon} *${n.title}*`, n.text];
   if (n.to?.length) lines.push(`For: ${n.to.map((p) => `@${p}`).join(' ')}`);
   if (n.command) lines.push(`Answer with: \`${n.command}\``);

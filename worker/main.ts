@@ -27,7 +27,9 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     if (current === buildId) say(`worker: ${deployment} version ${buildId} (current)`);
     else if (current === undefined || opts.makeCurrent) {
       await makeCurrent(connection.workflowService, namespace, deployment, buildId);
-      say(`worker: ${deployment} version ${buildId}, now current${current ? ` (was ${current}; its watches stay on it until they end)` : ''}`);
+      say(
+        `worker: ${deployment} version ${buildId}, now current${current ? ` (was ${current}; its watches stay on it until they end)` : ''}`,
+      );
     } else {
       say(
         `worker: ${deployment} version ${buildId}; the current version is ${current}. This worker runs the watches pinned to it; ` +

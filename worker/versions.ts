@@ -41,15 +41,29 @@ export async function currentBuildId(service: WorkflowService, namespace: string
  * Makes `buildId` the deployment's current version: new watches start on it. The server refuses a version
  * no worker has polled yet, so this waits (up to `timeoutMs`) for this version's workers to be seen.
  */
-export async function makeCurrent(service: WorkflowService, namespace: string, deployment: string, buildId: string, opts: { identity?: string; timeoutMs?: number } = {}): Promise<void> {
+export async function makeCurrent(
+  service: WorkflowService,
+  namespace: string,
+  deployment: string,
+  buildId: string,
+  opts: { identity?: string; timeoutMs?: number } = {},
+): Promise<void> {
   const until = Date.now() + (opts.timeoutMs ?? 30_000);
   for (;;) {
     try {
-      await service.setWorkerDeploymentCurrentVersion({ namespace, deploymentName: deployment, buildId, identity: opts.identity ?? 'release-watch' });
+      await service.setWorkerDeploymentCurrentVersion({
+        namespace,
+        deploymentName: deployment,
+        buildId,
+        identity: opts.identity ?? 'release-watch',
+      });
       return;
     } catch (err) {
       // Not known yet (no poll seen), or the deployment's record is still being created.
-      if (Date.now() > until || !(isNotFound(err) || isFailedPrecondition(err) || /not.*(found|polled|exist)/i.test(String((err as Error).message)))) {
+      if (
+        Date.now() > until ||
+        !(isNotFound(err) || isFailedPrecondition(err) || /not.*(found|polled|exist)/i.test(String((err as Error).message)))
+      ) {
         throw new Error(`cannot make ${deployment} version ${buildId} current: ${(err as Error).message}`);
       }
       await new Promise((r) => setTimeout(r, 250));
@@ -85,7 +99,11 @@ export async function listVersions(
     const drainage = drainageOf(v.drainageInfo?.status ?? v.drainageStatus) ?? drainageOf(VERSION_STATUS_DRAINAGE[Number(v.status)]);
     const isCurrent = buildId === current;
     const isRamping = buildId === ramping;
-    const status = isCurrent ? 'current' : isRamping ? 'ramping' : drainage ?? (running.watches + running.incidents > 0 ? 'draining' : 'inactive');
+    const status = isCurrent
+      ? 'current'
+      : isRamping
+        ? 'ramping'
+        : (drainage ?? (running.watches + running.incidents > 0 ? 'draining' : 'inactive'));
     versions.push({
       buildId,
       status,

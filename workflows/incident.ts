@@ -1,7 +1,16 @@
 // One incident: pages the on-call chain, holds the acknowledgement and resolution deadlines as timers,
 // takes acknowledgements and resolutions (validated, and signed where the plan says so), reports each
 // change to its watch, and writes the incident document when resolved. It outlives its watch.
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { answerError, renderIncidentDoc, type Ack, type IncidentInput, type IncidentRecord, type Resolve } from '../core/incidents';
 import type { CheckRequest } from '../core/messages';
@@ -30,7 +39,8 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   const refuseWith = (reason: string | undefined) => {
     if (reason) throw ApplicationFailure.create({ message: reason, type: REFUSED, nonRetryable: true });
   };
-  const refusal = (kind: 'ack' | 'resolve', a: Ack | Resolve) => answerError(input, rec, kind, a) ?? run.nonces.error(input.roster, input.watchId, kind, a);
+  const refusal = (kind: 'ack' | 'resolve', a: Ack | Resolve) =>
+    answerError(input, rec, kind, a) ?? run.nonces.error(input.roster, input.watchId, kind, a);
   setHandler(
     incidentAckUpdate,
     (a: Ack) => {
@@ -86,7 +96,11 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   // Timers of a closed incident are gone with the loop; what is left is the write-up, with the evidence.
   await investigating;
   const doc = renderIncidentDoc(input, rec);
-  rec.documentPath = (await writeIncidentDoc({ watchId: input.watchId, seq: input.seq, reportsDir: input.reportsDir, markdown: doc }).catch(() => ({ path: undefined }))).path;
+  rec.documentPath = (
+    await writeIncidentDoc({ watchId: input.watchId, seq: input.seq, reportsDir: input.reportsDir, markdown: doc }).catch(() => ({
+      path: undefined,
+    }))
+  ).path;
   run.send(incidentResolved(input, rec), doc);
   await Promise.all(run.deliveries);
   await reporter.flush();
@@ -99,13 +113,16 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
 async function investigate(input: IncidentStart, rec: IncidentRecord): Promise<void> {
   const { runCheck } = proxyActivities<Activities>(investigation(input.seq));
   const results = await Promise.all(
-    input.investigations.map((req) => runCheck(req).catch((err: Error) => ({ checkId: req.checkId, outcome: 'fail', reason: err.message, evidence: '' }))),
+    input.investigations.map((req) =>
+      runCheck(req).catch((err: Error) => ({ checkId: req.checkId, outcome: 'fail', reason: err.message, evidence: '' })),
+    ),
   );
   rec.investigation = results.map((r) => ({ check: r.checkId, outcome: r.outcome, reason: r.reason, evidence: r.evidence.slice(0, 1500) }));
 }
 
 /** The Web UI's current details: the next deadline (to the second: clocks may be compressed) and who holds it. */
 function details(input: IncidentInput, rec: IncidentRecord): string {
-  const due = rec.nextDeadlineAt === undefined ? '' : ` · ${rec.deadlineKind} due ${new Date(rec.nextDeadlineAt).toISOString().slice(11, 19)} UTC`;
+  const due =
+    rec.nextDeadlineAt === undefined ? '' : ` · ${rec.deadlineKind} due ${new Date(rec.nextDeadlineAt).toISOString().slice(11, 19)} UTC`;
   return `${incidentTitle(input)}${due}\n\n${rec.state}, held by ${rec.holder}`;
 }

@@ -17,12 +17,22 @@ export const DELIVERY: ActivityOptions = {
  * after PROBE_HEARTBEAT_MS, not after its whole timeout, while the next slot waits.
  */
 export function probeRun(timeoutMs: number, summary: string): ActivityOptions {
-  return { startToCloseTimeout: timeoutMs + 30_000, heartbeatTimeout: PROBE_HEARTBEAT_MS, retry: { initialInterval: '1s', maximumAttempts: 3 }, summary };
+  return {
+    startToCloseTimeout: timeoutMs + 30_000,
+    heartbeatTimeout: PROBE_HEARTBEAT_MS,
+    retry: { initialInterval: '1s', maximumAttempts: 3 },
+    summary,
+  };
 }
 
 /** The probes an incident runs for evidence when it opens. */
 export function investigation(seq: number): ActivityOptions {
-  return { startToCloseTimeout: '2 minutes', heartbeatTimeout: PROBE_HEARTBEAT_MS, retry: { maximumAttempts: 2 }, summary: `investigate incident ${seq}` };
+  return {
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: PROBE_HEARTBEAT_MS,
+    retry: { maximumAttempts: 2 },
+    summary: `investigate incident ${seq}`,
+  };
 }
 
 /** A lever is never pulled twice by a retry: one attempt, and an unknown outcome is recorded as failed. */

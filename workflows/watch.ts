@@ -14,7 +14,16 @@ import type { SignedKind, Signable } from '../core/signatures';
 import { isEnded, nextDeadline, pendingCheckpoints, REFUSED_MAX, type WatchState } from '../core/state';
 import { watchStatus, type WatchStatus } from '../core/status';
 import { Alarm } from './clock';
-import { approveUpdate, continueAsNewSignal, decideSignal, decideUpdate, emergencyUpdate, incidentChangedSignal, REFUSED, statusQuery } from './definitions';
+import {
+  approveUpdate,
+  continueAsNewSignal,
+  decideSignal,
+  decideUpdate,
+  emergencyUpdate,
+  incidentChangedSignal,
+  REFUSED,
+  statusQuery,
+} from './definitions';
 import { decide, refreshPhase, remindDue } from './watch/checkpoints';
 import { incidentChanged } from './watch/incidents';
 import { approved, expire, requestLever } from './watch/levers';
@@ -117,7 +126,12 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     let wakeAt = nextDeadline(state);
     let waitingFor = 'a decision';
     if (w.runsInFlight === 0) {
-      const slot = nextSlot(plan, state.nextHour, state.schedule, state.checkpoints.filter((c) => c.state === 'upcoming').map((c) => c.hour));
+      const slot = nextSlot(
+        plan,
+        state.nextHour,
+        state.schedule,
+        state.checkpoints.filter((c) => c.state === 'upcoming').map((c) => c.hour),
+      );
       if (slot === undefined && pendingCheckpoints(state).length === 0 && w.hourNow() >= state.schedule.endHour) {
         state.phase = 'completed';
         break;
@@ -133,10 +147,14 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
         await condition(allHandlersFinished);
         if (w.inflight === 0) await continueAsNew<typeof watchWorkflow>({ ...input, state });
       }
-      const nextAt = slot !== undefined ? w.dueAt(slot) : pendingCheckpoints(state).length === 0 ? w.dueAt(state.schedule.endHour) : undefined;
+      const nextAt =
+        slot !== undefined ? w.dueAt(slot) : pendingCheckpoints(state).length === 0 ? w.dueAt(state.schedule.endHour) : undefined;
       if (nextAt !== undefined && (wakeAt === undefined || nextAt < wakeAt)) {
         wakeAt = nextAt;
-        waitingFor = slot === undefined ? 'the end of the watch' : `${tiersDueAt(plan, slot, state.schedule).join(' + ') || 'checkpoint'} ${hourLabel(slot, state.schedule)}`;
+        waitingFor =
+          slot === undefined
+            ? 'the end of the watch'
+            : `${tiersDueAt(plan, slot, state.schedule).join(' + ') || 'checkpoint'} ${hourLabel(slot, state.schedule)}`;
       }
     }
     publish(w);

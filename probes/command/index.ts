@@ -56,12 +56,14 @@ export const commandProbe: ProbeKind<CommandProbeSpec> = {
     if (seen.exitCode !== undefined) values.EXIT_CODE = seen.exitCode;
     if (seen.stdoutJson?.ok) values.STDOUT = seen.stdoutJson.value;
     const evidence = [clip(`$ ${spec.argv.map(quoteArg).join(' ')}`, 200)];
-    if (seen.exitCode !== undefined) evidence.push(`exit ${seen.exitCode}${seen.signal ? ` (${seen.signal})` : ''} in ${formatMs(seen.durationMs)}`);
+    if (seen.exitCode !== undefined)
+      evidence.push(`exit ${seen.exitCode}${seen.signal ? ` (${seen.signal})` : ''} in ${formatMs(seen.durationMs)}`);
     if (seen.stdoutJson && !seen.stdoutJson.ok) evidence.push(`stdout is not JSON: ${clip(seen.stdoutJson.error, 120)}`);
     if (seen.stdout) evidence.push(`stdout${seen.stdoutTruncated ? ' (truncated)' : ''}:`, excerpt(seen.stdout, 12, 700));
     if (seen.stderr) evidence.push(`stderr${seen.stderrTruncated ? ' (truncated)' : ''}:`, excerpt(seen.stderr, 6, 400));
     // The plan asked for JSON: output that is not JSON is a failed check, whatever the conditions read.
-    const failure = seen.failure ?? (seen.stdoutJson && !seen.stdoutJson.ok ? `stdout is not JSON: ${clip(seen.stdoutJson.error, 120)}` : undefined);
+    const failure =
+      seen.failure ?? (seen.stdoutJson && !seen.stdoutJson.ok ? `stdout is not JSON: ${clip(seen.stdoutJson.error, 120)}` : undefined);
     return { values, evidence, ...(failure ? { failure } : {}) };
   },
 

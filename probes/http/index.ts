@@ -69,6 +69,11 @@ export const httpProbe: ProbeKind<HttpProbeSpec> = {
     const spec = httpRequest(probe, ctx);
     const out = await probeHttp(spec, ctx.env);
     const ok = !out.failure && out.status !== undefined && out.status < 400;
-    return { step: `${spec.method} ${spec.url}`, ok, detail: out.failure ?? `HTTP ${out.status}: ${out.bodyText.slice(0, OUTPUT_MAX)}`, durationMs: out.responseTimeMs };
+    return {
+      step: `${spec.method} ${spec.url}`,
+      ok,
+      detail: out.failure ?? `HTTP ${out.status}: ${out.bodyText.slice(0, OUTPUT_MAX)}`,
+      durationMs: out.responseTimeMs,
+    };
   },
 };

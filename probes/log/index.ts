@@ -70,7 +70,11 @@ export const logProbe: ProbeKind<LogProbeSpec> = {
   async observe(probe, ctx): Promise<Observation> {
     const seen = await readLogs(
       {
-        files: probe.files.map((f) => ({ path: resolveText(f.path, ctx.vars, ctx.env, ctx.release), written: f.path, optional: f.optional })),
+        files: probe.files.map((f) => ({
+          path: resolveText(f.path, ctx.vars, ctx.env, ctx.release),
+          written: f.path,
+          optional: f.optional,
+        })),
         classes: probe.classes,
         ...(probe.costField !== undefined ? { costField: probe.costField } : {}),
         samples: probe.samples,

@@ -83,15 +83,18 @@ export async function readLogs(spec: LogReadSpec, cursor?: LogCursor, fromEnd = 
     rotated,
     cost: tally.cost,
   };
-  return { summary, cursor: nextCursor, durationMs: performance.now() - started, ...(problems.length ? { failure: problems.join('; ') } : {}) };
+  return {
+    summary,
+    cursor: nextCursor,
+    durationMs: performance.now() - started,
+    ...(problems.length ? { failure: problems.join('; ') } : {}),
+  };
 }
 
 // ---- reading ------------------------------------------------------------------------------
 
 type Increment =
-  | { kind: 'read'; lines: string[]; rotated: boolean; cursor: FileCursor }
-  | { kind: 'missing' }
-  | { kind: 'unreadable'; reason: string };
+  { kind: 'read'; lines: string[]; rotated: boolean; cursor: FileCursor } | { kind: 'missing' } | { kind: 'unreadable'; reason: string };
 
 async function readIncrement(path: string, previous: FileCursor | undefined, maxBytes: number, fromEnd: boolean): Promise<Increment> {
   let handle: FileHandle;
@@ -99,7 +102,9 @@ async function readIncrement(path: string, previous: FileCursor | undefined, max
     handle = await open(path, 'r');
   } catch (err) {
     if (isResourceExhaustion(err)) throw err;
-    return errorCode(err) === 'ENOENT' ? { kind: 'missing' } : { kind: 'unreadable', reason: `cannot read log file ${path} (${errorCode(err) ?? (err as Error).message})` };
+    return errorCode(err) === 'ENOENT'
+      ? { kind: 'missing' }
+      : { kind: 'unreadable', reason: `cannot read log file ${path} (${errorCode(err) ?? (err as Error).message})` };
   }
   try {
     const info = await handle.stat();
@@ -239,10 +244,9 @@ export function lineCost(text: string, costField: string | undefined): number {
   } catch {
     return 0;
   }
-  const value = costField.split('.').reduce<unknown>(
-    (v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined),
-    record,
-  );
+  const value = costField
+    .split('.')
+    .reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), record);
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 

@@ -5,7 +5,7 @@
 //   3. the timer fires, and an update is sent (it joins the workflow task the timer scheduled);
 //   4. a new worker starts and takes the waiting query and that task;
 //   5. once the update is done, the history is replayed.
-import { WorkflowUpdateStage } from '@temporalio/client';
+import { WorkflowUpdateStage, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
@@ -24,15 +24,26 @@ export interface RoundOutcome {
   count: number;
   accepted: number;
   replay: string;
+  workflowId: string;
+  /** The round's history, as the server gave it. */
+  history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 }
 
 /** `retry`: send the update as release-watch's clients do (sent again with the same ID when dropped). */
-export async function playRound(env: TestWorkflowEnvironment, workflowBundle: WorkflowBundle, name: string, retry: boolean): Promise<RoundOutcome> {
+export async function playRound(
+  env: TestWorkflowEnvironment,
+  workflowBundle: WorkflowBundle,
+  name: string,
+  retry: boolean,
+): Promise<RoundOutcome> {
   const taskQueue = name;
-  const worker = () => Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: { ping: async () => undefined } });
+  const worker = () =>
+    Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: { ping: async () => undefined } });
   const handle = await env.client.workflow.start('tickWorkflow', { taskQueue, workflowId: `${taskQueue}-${Date.now()}` });
   const history = async () => (await handle.fetchHistory()).events ?? [];
-  await (await worker()).runUntil(() => until(async () => (await history()).some((e) => e.timerStartedEventAttributes), 'the first timer', 30_000, 20));
+  await (
+    await worker()
+  ).runUntil(() => until(async () => (await history()).some((e) => e.timerStartedEventAttributes), 'the first timer', 30_000, 20));
   const query = handle.query(countQuery).then(
     (c) => `answered ${c}`,
     (e: Error) => `refused (${/stale workflow clock/.test(e.message) ? 'stale clock' : e.message.slice(0, 60)})`,
@@ -54,16 +65,28 @@ export async function playRound(env: TestWorkflowEnvironment, workflowBundle: Wo
       .pollWorkflowExecutionUpdate({
         namespace: env.namespace ?? 'default',
         updateRef: { workflowExecution: { workflowId: handle.workflowId }, updateId },
-        waitPolicy: { lifecycleStage: temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED },
+        waitPolicy: {
+          lifecycleStage: temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED,
+        },
       })
       .then(() => true);
   await until(admitted, 'the update to be admitted', 10_000, 20);
-  const outcome = await (await worker()).runUntil(async () => ({ query: await query, update: await settled, count: await handle.query(countQuery) }));
+  const outcome = await (
+    await worker()
+  ).runUntil(async () => ({ query: await query, update: await settled, count: await handle.query(countQuery) }));
   await handle.terminate('round over');
-  const events = await history();
-  const replay = await Worker.runReplayHistory({ workflowBundle, replayName: taskQueue }, await handle.fetchHistory(), handle.workflowId).then(
+  const recorded = await handle.fetchHistory();
+  const events = recorded.events ?? [];
+  const replay = await Worker.runReplayHistory({ workflowBundle, replayName: taskQueue }, recorded, handle.workflowId).then(
     () => 'replays',
     (e: Error) => `DOES NOT REPLAY (${replayFailureReason(e.message).slice(0, 200)})`,
   );
-  return { ...outcome, dropped, accepted: events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length, replay };
+  return {
+    ...outcome,
+    dropped,
+    accepted: events.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length,
+    replay,
+    workflowId: handle.workflowId,
+    history: recorded,
+  };
 }

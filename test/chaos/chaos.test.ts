@@ -70,7 +70,9 @@ async function upstreamBugIn(err: unknown): Promise<{ id: string; where: string 
   const eventsOf = async (id: string) => (await fetchRuns(current!.client, id).catch(() => [])).flatMap((r) => r.events);
   const watchEvents = await eventsOf(current.workflowId);
   // The incidents the watch started, read from its histories (its status query may be what fails).
-  const incidentIds = [...new Set(watchEvents.filter((e) => e.kind === 'startChildWorkflowExecutionInitiated').map((e) => String(e.a.workflowId)))];
+  const incidentIds = [
+    ...new Set(watchEvents.filter((e) => e.kind === 'startChildWorkflowExecutionInitiated').map((e) => String(e.a.workflowId))),
+  ];
   for (const id of [current.workflowId, ...incidentIds]) {
     const events = id === current.workflowId ? watchEvents : await eventsOf(id);
     const hit = events.find((e) => e.kind === 'workflowTaskFailed' && signature.test(String(e.a.failure?.message ?? '')));

@@ -342,7 +342,8 @@ export class ChaosWorld {
     await this.world?.close().catch(() => undefined);
     // CHAOS_KEEP=1, or a failed run, keeps the SQLite file, the bundle and the notification file to look
     // at (`npx tsx scripts/chaos-history.ts <dir> <workflow id>`, or `temporal server start-dev --db-filename`).
-    if (process.env.CHAOS_KEEP === '1' || this.keepOnClose) console.log(`chaos: kept ${this.dir}${this.keepOnClose ? ' (the run failed)' : ''}`);
+    if (process.env.CHAOS_KEEP === '1' || this.keepOnClose)
+      console.log(`chaos: kept ${this.dir}${this.keepOnClose ? ' (the run failed)' : ''}`);
     else rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -73,10 +73,18 @@ interface ActivityRun {
 }
 
 /** Every check result a watch's history holds for one check, with when its activity closed. */
-export function checkResults(runs: RunHistory[], checkId: string): Array<{ scheduledAt: number; closedAt: number; outcome: string; reason: string }> {
+export function checkResults(
+  runs: RunHistory[],
+  checkId: string,
+): Array<{ scheduledAt: number; closedAt: number; outcome: string; reason: string }> {
   return activities(runs)
     .filter((a) => a.type === 'runCheck' && a.input?.checkId === checkId && a.result)
-    .map((a) => ({ scheduledAt: a.scheduledAt, closedAt: a.closedAt!, outcome: String(a.result.outcome), reason: String(a.result.reason ?? '') }));
+    .map((a) => ({
+      scheduledAt: a.scheduledAt,
+      closedAt: a.closedAt!,
+      outcome: String(a.result.outcome),
+      reason: String(a.result.reason ?? ''),
+    }));
 }
 
 function activities(runs: RunHistory[]): ActivityRun[] {
@@ -204,7 +212,15 @@ export interface Ledger {
     statusUndelivered: WatchStatus['notifications']['undelivered'];
     unknown: string[];
   };
-  incidents: { opened: number; inStatus: number; lost: string[]; notClosed: string[]; doubled: string[]; hangCaught: string[]; skippedDeadlines: number };
+  incidents: {
+    opened: number;
+    inStatus: number;
+    lost: string[];
+    notClosed: string[];
+    doubled: string[];
+    hangCaught: string[];
+    skippedDeadlines: number;
+  };
   deadlines: DeadlineFire[];
   kills: Array<KillRecord & { hour: number; inFlight: string[] }>;
   /** Workflow tasks that failed (not timed out): a nondeterminism error, or code that threw. */
@@ -378,7 +394,10 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
     const rec = records.get(i.id);
     const opened = (incidentRuns.get(i.id)?.[0]?.events[0]?.t ?? 0) as number;
     const k = `${i.check} ${i.trigger ?? ''}`;
-    episodes.set(k, [...(episodes.get(k) ?? []), { id: i.id, opened, closed: Math.min(resolvedByWatch.get(i.id) ?? Infinity, rec?.resolvedAt ?? Infinity) }]);
+    episodes.set(k, [
+      ...(episodes.get(k) ?? []),
+      { id: i.id, opened, closed: Math.min(resolvedByWatch.get(i.id) ?? Infinity, rec?.resolvedAt ?? Infinity) },
+    ]);
   }
   for (const list of episodes.values()) {
     list.sort((a, b) => a.opened - b.opened);
@@ -522,7 +541,9 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
       .flatMap((r) => r.events)
       .filter((e) =>
         e.kind === 'workflowExecutionSignaled'
-          ? e.a.signalName === 'ack' || e.a.signalName === 'resolve' || (e.a.signalName === 'check' && decode<{ healthy: boolean }>(e.a.input?.payloads?.[0])?.healthy)
+          ? e.a.signalName === 'ack' ||
+            e.a.signalName === 'resolve' ||
+            (e.a.signalName === 'check' && decode<{ healthy: boolean }>(e.a.input?.payloads?.[0])?.healthy)
           : e.kind === 'workflowExecutionUpdateAccepted',
       )
       .map((e) => e.t)
@@ -545,7 +566,15 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
         // Any workflow task that starts after a deadline pages it (incidents check the clock on every
         // task), so one that started after it and before the answer is a page that never came.
         if (due < end && taskStarts.some((t) => t > due && t < end))
-          fire({ kind: 'incident page', what: `${id.slice(watchId.length + 1)} page due at hour ${hourOf(due).toFixed(2)}`, due, fired: undefined }, []);
+          fire(
+            {
+              kind: 'incident page',
+              what: `${id.slice(watchId.length + 1)} page due at hour ${hourOf(due).toFixed(2)}`,
+              due,
+              fired: undefined,
+            },
+            [],
+          );
       }
     }
     for (const [p, page] of rec.pages.entries()) {

@@ -80,7 +80,11 @@ test('a stale query that carries a decision does not take the worker down (comma
   const release = { service: 'symphony', version: `v6.stale-signal.${Date.now()}`, deployedAt: new Date().toISOString() };
   const { workflowId } = await startWatch(world.client, { plan, release, startedBy: 'stale-clock-test', taskQueue: world.taskQueue });
   const status = () => watchStatusOf(world.client, workflowId);
-  await until(async () => (await status()).checkpoints.find((c) => c.name === checkpoint.name)?.state === 'pending', 'checkpoint pending', 60_000);
+  await until(
+    async () => (await status()).checkpoints.find((c) => c.name === checkpoint.name)?.state === 'pending',
+    'checkpoint pending',
+    60_000,
+  );
 
   let query: Promise<string> | undefined;
   await world.kill('random', undefined, () => {
@@ -91,12 +95,21 @@ test('a stale query that carries a decision does not take the worker down (comma
       (err: Error) => `refused: ${err.message}`,
     );
   });
-  await decideBySignal(world.client, workflowId, { checkpoint: checkpoint.name, decision: 'continue', by: 'release-captain', note: 'stale-clock test' });
+  await decideBySignal(world.client, workflowId, {
+    checkpoint: checkpoint.name,
+    decision: 'continue',
+    by: 'release-captain',
+    note: 'stale-clock test',
+  });
   const answer = await query!;
   console.log(`the query sent right after the crash, with a decision behind it: ${answer.slice(0, 300)}`);
   expect(answer).toMatch(/^answered|stale workflow clock/);
 
-  await until(async () => (await status()).checkpoints.find((c) => c.name === checkpoint.name)?.state === 'decided', 'the decision applied', 60_000);
+  await until(
+    async () => (await status()).checkpoints.find((c) => c.name === checkpoint.name)?.state === 'decided',
+    'the decision applied',
+    60_000,
+  );
   await until(async () => (await status()).hour >= 2.2, 'the watch past hour 2', 60_000);
   expect(world.workerOutput()).not.toMatch(/Malformed|Initiating Worker shutdown/);
   expect(world.unexpectedExits).toEqual([]);

@@ -128,7 +128,8 @@ function signedInput(kind: Kind, input: unknown): unknown {
   if (!input || typeof input !== 'object') return input;
   const { $unsigned, $signWith, $signFor, $signKind, $alter, $replay, ...rest } = input as Directives & Record<string, unknown>;
   let request = ($replay ? accepted[$replay] : rest) as Signable;
-  if (!$replay && ($signWith || $signFor || $signKind || $alter)) request = signRequest($signFor ?? id, $signKind ?? kind, request, keyOf($signWith ?? request.by));
+  if (!$replay && ($signWith || $signFor || $signKind || $alter))
+    request = signRequest($signFor ?? id, $signKind ?? kind, request, keyOf($signWith ?? request.by));
   if ($alter) request = { ...request, ...$alter };
   if ($unsigned) return { ...request, $unsigned };
   return request;
@@ -191,7 +192,12 @@ const setup: Record<Stage, () => Promise<void>> = {
       resolution: 'cache flushed',
     });
     await emergency(env.client, id, { lever: 'kill-switch', by: 'policy-steward', reason: 'suspected key leak' });
-    accepted.restart = signRequest(id, 'emergency', { lever: 'restart-services', by: 'duty-engineer', reason: 'stale workers' }, keyOf('duty-engineer'));
+    accepted.restart = signRequest(
+      id,
+      'emergency',
+      { lever: 'restart-services', by: 'duty-engineer', reason: 'stale workers' },
+      keyOf('duty-engineer'),
+    );
     await emergency(env.client, id, accepted.restart as Emergency);
     // A watch minute for the restart (a stubbed activity) to be done and the incidents' own reports
     // of the ack and the resolution to arrive, before the cases look at the watch.

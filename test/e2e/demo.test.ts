@@ -32,7 +32,9 @@ async function onDemoDatabase<T>(body: (client: Client) => Promise<T>): Promise<
 test('the demo runs its scripted faults to a released watch and the final report lists incidents, decisions and levers', async () => {
   // A watch an earlier demo left running (stopped mid-run) is ended before this one starts.
   const leftOverId = 'watch-left-by-an-earlier-demo';
-  await onDemoDatabase((client) => client.workflow.start('watchWorkflow', { taskQueue: 'release-watch', workflowId: leftOverId, args: [{}] }));
+  await onDemoDatabase((client) =>
+    client.workflow.start('watchWorkflow', { taskQueue: 'release-watch', workflowId: leftOverId, args: [{}] }),
+  );
   // Started from another folder than the repository, as `release-watch dev` may be: the plan's tools still run.
   const cwd = process.cwd();
   process.chdir(dir);
@@ -66,7 +68,8 @@ test('the demo runs its scripted faults to a released watch and the final report
   const final = result.reports.find((p) => p.endsWith('final.md'))!;
   const md = readFileSync(final, 'utf8');
   // One row per incident: | seq | check | severity | state | ...
-  for (const i of s.incidents) expect(md).toMatch(new RegExp(`\\|\\s*${i.id.split('-').pop()}\\s*\\|\\s*\`?${i.check}\`?\\s*\\|\\s*${i.severity}\\s*\\|\\s*resolved`));
+  for (const i of s.incidents)
+    expect(md).toMatch(new RegExp(`\\|\\s*${i.id.split('-').pop()}\\s*\\|\\s*\`?${i.check}\`?\\s*\\|\\s*${i.severity}\\s*\\|\\s*resolved`));
   expect(md).toMatch(/48h-ext1/);
   expect(md).toMatch(/restart-services/);
   expect(md).toMatch(/release-captain/);

@@ -29,7 +29,9 @@ afterAll(async () => {
 });
 
 const accepted = async (workflowId: string) =>
-  ((await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+  ((await env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).filter(
+    (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+  ).length;
 
 test('decide, emergency and ack: each first delivery dropped by the worker, sent again, applied once', async () => {
   const workflowBundle: WorkflowBundle = await bundleWorkflowCode({
@@ -62,10 +64,20 @@ test('decide, emergency and ack: each first delivery dropped by the worker, sent
     expect(isDroppedUpdate(once)).toBe(true);
 
     // Through the client helpers: sent again, accepted once each.
-    expect(await decide(env.client, workflowId, { checkpoint: '12h', decision: 'continue', by: 'release-captain', note: 'sent twice, taken once' })).toMatchObject({
+    expect(
+      await decide(env.client, workflowId, {
+        checkpoint: '12h',
+        decision: 'continue',
+        by: 'release-captain',
+        note: 'sent twice, taken once',
+      }),
+    ).toMatchObject({
       state: 'decided',
     });
-    expect(await emergency(env.client, workflowId, { lever: 'conservative-mode', by: 'duty-engineer', reason: 'slow' })).toMatchObject({ lever: 'conservative-mode', by: 'duty-engineer' });
+    expect(await emergency(env.client, workflowId, { lever: 'conservative-mode', by: 'duty-engineer', reason: 'slow' })).toMatchObject({
+      lever: 'conservative-mode',
+      by: 'duty-engineer',
+    });
     expect(await acknowledge(env.client, workflowId, { incident: '1', by: 'duty-engineer' })).toMatchObject({ state: 'acknowledged' });
     const after = await watchStatusOf(env.client, workflowId);
     expect(after.decisions).toHaveLength(1);
@@ -85,6 +97,7 @@ test("the bug's own scenario (a query waiting for a worker, an update in the nex
   const rounds = [];
   for (let n = 1; n <= 4; n++) rounds.push(await playRound(env, workflowBundle, `dropped-scenario-${randomUUID()}`, true));
   // Whatever the SDK did in a round (dropped the update or not), the answer arrived once.
-  for (const r of rounds) expect({ update: r.update, count: r.count, accepted: r.accepted }).toEqual({ update: 'done', count: 1, accepted: 1 });
+  for (const r of rounds)
+    expect({ update: r.update, count: r.count, accepted: r.accepted }).toEqual({ update: 'done', count: 1, accepted: 1 });
   console.log(`scenario rounds: ${rounds.map((r) => `${r.query}, update dropped ${r.dropped}×, history ${r.replay}`).join(' | ')}`);
 }, 120_000);

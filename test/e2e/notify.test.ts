@@ -275,7 +275,14 @@ test('payload shapes and dedup keys: watch start, incident trigger / acknowledge
   expect(ids(PATHS.webhook).sort()).toEqual([...fileIds].sort());
   expect(ids(PATHS.slack).sort()).toEqual([...fileIds].sort());
   expect(fileIds).toEqual(
-    expect.arrayContaining([started, `${inc.id}:page:1`, expect.stringMatching(new RegExp(`^${inc.id}:ack:\\d+$`)), `${inc.id}:resolve`, cpEvent, `${id}:decision:12h`]),
+    expect.arrayContaining([
+      started,
+      `${inc.id}:page:1`,
+      expect.stringMatching(new RegExp(`^${inc.id}:ack:\\d+$`)),
+      `${inc.id}:resolve`,
+      cpEvent,
+      `${id}:decision:12h`,
+    ]),
   );
   expect(rx.delivered(PATHS.change).map((r) => bodyOf(r).payload.custom_details.event_id)).toEqual([started]);
   expect(rx.duplicates()).toEqual([]);

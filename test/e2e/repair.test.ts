@@ -21,7 +21,8 @@ const run = promisify(execFile);
 const CLI = join(__dirname, '..', '..', 'bin', 'release-watch');
 const noop = () => undefined;
 const quiet = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: console.error };
-const bundleOf = (version: string) => bundleWorkflowCode({ workflowsPath: require.resolve(`../helpers/repair-subject/${version}`), logger: quiet });
+const bundleOf = (version: string) =>
+  bundleWorkflowCode({ workflowsPath: require.resolve(`../helpers/repair-subject/${version}`), logger: quiet });
 
 let env: TestWorkflowEnvironment;
 let v1: WorkflowBundleWithSourceMap;
@@ -44,8 +45,13 @@ test('a history that does not replay is reset to the task before the failing eve
   const taskQueue = `repair-${randomUUID()}`;
   const handle = await env.client.workflow.start('repairSubject', { taskQueue, workflowId: `repair-${randomUUID()}` });
   // v1 runs the timer and the activity, then accepts one update and waits for more.
-  await (await worker(taskQueue, v1)).runUntil(async () => {
-    await until(async () => (await handle.fetchHistory()).events?.some((e) => e.activityTaskCompletedEventAttributes), 'the activity to complete');
+  await (
+    await worker(taskQueue, v1)
+  ).runUntil(async () => {
+    await until(
+      async () => (await handle.fetchHistory()).events?.some((e) => e.activityTaskCompletedEventAttributes),
+      'the activity to complete',
+    );
     expect(await handle.executeUpdate(bump, { args: [1] })).toBe(1);
   });
 
@@ -53,18 +59,24 @@ test('a history that does not replay is reset to the task before the failing eve
   // Only this replay fails so far: a repair then needs --force (this code may not be what the workers run).
   const early = await planRepair(env.client, handle.workflowId, v2);
   expect(early).toMatchObject({ replays: false, stuck: false });
-  expect(early.cautions).toEqual(['no workflow task has failed on it yet (the workers hold it in memory): make sure this release-watch is the version the workers run']);
+  expect(early.cautions).toEqual([
+    'no workflow task has failed on it yet (the workers hold it in memory): make sure this release-watch is the version the workers run',
+  ]);
   await expect(applyRepair(env.client, early, 'repair-test')).rejects.toBeInstanceOf(Refused);
 
   // A v2 worker takes its next task (a signal brings one), fails it on the changed code, and retries: stuck.
   const v2worker = await worker(taskQueue, v2);
   await v2worker.runUntil(async () => {
     await handle.signal('poke');
-    await until(async () => (await handle.fetchHistory()).events?.some((e) => e.workflowTaskFailedEventAttributes), 'a workflow task to fail');
+    await until(
+      async () => (await handle.fetchHistory()).events?.some((e) => e.workflowTaskFailedEventAttributes),
+      'a workflow task to fail',
+    );
   });
   const plan = await planRepair(env.client, handle.workflowId, v2);
   const events = (await handle.fetchHistory()).events ?? [];
-  const kind = (id: number | undefined) => Object.keys(events.find((e) => Number(e.eventId) === id) ?? {}).find((k) => k.endsWith('EventAttributes'));
+  const kind = (id: number | undefined) =>
+    Object.keys(events.find((e) => Number(e.eventId) === id) ?? {}).find((k) => k.endsWith('EventAttributes'));
   expect(plan).toMatchObject({ replays: false, stuck: true, status: 'RUNNING', cautions: [] });
   expect(kind(plan.failsAt)).toBe('activityTaskScheduledEventAttributes');
   expect(kind(plan.resetTo)).toBe('workflowTaskCompletedEventAttributes');
@@ -80,11 +92,15 @@ test('a history that does not replay is reset to the task before the failing eve
   const newRunId = await applyRepair(env.client, plan, 'repair-test');
   expect(newRunId).not.toBe(plan.runId);
   // A second apply of the same plan (a retried command) would reset again and end the repaired run.
-  await expect(applyRepair(env.client, plan, 'repair-test')).rejects.toThrow(new Refused(`${handle.workflowId} is now in run ${newRunId}, not the run ${plan.runId} that was checked: check it again`));
+  await expect(applyRepair(env.client, plan, 'repair-test')).rejects.toThrow(
+    new Refused(`${handle.workflowId} is now in run ${newRunId}, not the run ${plan.runId} that was checked: check it again`),
+  );
 
   // v2 goes on from the reset: the update accepted before it counts, one more completes the count.
   const repaired = env.client.workflow.getHandle(handle.workflowId);
-  const result = await (await worker(taskQueue, v2)).runUntil(async () => {
+  const result = await (
+    await worker(taskQueue, v2)
+  ).runUntil(async () => {
     expect(await repaired.executeUpdate(bump, { args: [1] })).toBe(2);
     return repaired.result();
   });
@@ -100,9 +116,18 @@ test('nothing to repair and an unknown workflow are told apart, from the CLI, wi
   expect(unknown.stderr).toMatch(/refused: no workflow "watch-that-never-was"/);
   await expect(planRepair(env.client, 'watch-that-never-was', v1)).rejects.toBeInstanceOf(Refused);
 
-  const { workflowId, worker: watchWorker } = await startStubbedWatch(env, '60s', newStub(() => 'ok'));
-  await (await watchWorker()).runUntil(async () => {
-    await until(async () => ((await env.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0) > 10, 'the watch to get going');
+  const { workflowId, worker: watchWorker } = await startStubbedWatch(
+    env,
+    '60s',
+    newStub(() => 'ok'),
+  );
+  await (
+    await watchWorker()
+  ).runUntil(async () => {
+    await until(
+      async () => ((await env.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0) > 10,
+      'the watch to get going',
+    );
   });
   const before = await env.client.workflow.getHandle(workflowId).describe();
   const ok = await run(CLI, ['repair', workflowId, '--apply', '--json'], { env: cliEnv });
@@ -116,22 +141,37 @@ test('a watch reset to before it opened an incident goes on with that incident, 
   const stub = newStub((c, h) => (c === 'fast-pulse' && h >= 1 ? { outcome: 'fail', severity: 'critical' } : 'ok'));
   const { workflowId, worker: watchWorker } = await startStubbedWatch(env, '4s', stub);
   const watch = env.client.workflow.getHandle(workflowId);
-  const incidentId = await (await watchWorker()).runUntil(() =>
-    until(async () => (await watchStatusOf(env.client, workflowId)).incidents[0]?.id, 'the incident to open'),
-  );
+  const incidentId = await (
+    await watchWorker()
+  ).runUntil(() => until(async () => (await watchStatusOf(env.client, workflowId)).incidents[0]?.id, 'the incident to open'));
   const events = (await watch.fetchHistory()).events ?? [];
   const opened = Number(events.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)!.eventId);
-  const resetTo = Math.max(...events.filter((e) => e.workflowTaskCompletedEventAttributes && Number(e.eventId) < opened).map((e) => Number(e.eventId)));
+  const resetTo = Math.max(
+    ...events.filter((e) => e.workflowTaskCompletedEventAttributes && Number(e.eventId) < opened).map((e) => Number(e.eventId)),
+  );
   const { runId } = await watch.describe();
   // The plan repair would make if the watch failed to replay on the incident's start.
-  const plan: RepairPlan = { workflowId, runId, status: 'RUNNING', replays: false, failsAt: opened, resetTo, cautions: ['incidents opened after it'] };
+  const plan: RepairPlan = {
+    workflowId,
+    runId,
+    status: 'RUNNING',
+    replays: false,
+    failsAt: opened,
+    resetTo,
+    cautions: ['incidents opened after it'],
+  };
   await expect(applyRepair(env.client, plan, 'repair-test')).rejects.toBeInstanceOf(Refused);
   const newRunId = await applyRepair(env.client, plan, 'repair-test', true);
 
-  await (await watchWorker()).runUntil(async () => {
+  await (
+    await watchWorker()
+  ).runUntil(async () => {
     // The re-run opens the incident again; the server refuses (it is open), and the watch goes on with it.
     await until(
-      async () => ((await env.client.workflow.getHandle(workflowId, newRunId).fetchHistory()).events ?? []).some((e) => e.startChildWorkflowExecutionFailedEventAttributes),
+      async () =>
+        ((await env.client.workflow.getHandle(workflowId, newRunId).fetchHistory()).events ?? []).some(
+          (e) => e.startChildWorkflowExecutionFailedEventAttributes,
+        ),
       'the re-run to try the incident again',
     );
     const s = await until(async () => {

@@ -34,7 +34,10 @@ beforeAll(async () => {
   process.env[KEYRING_ENV] ??= join(ROOT, 'plans', 'keys');
   // The server judges a version drained some time after its last pinned workflow closed: a second here.
   env = await devServerEnv({
-    dynamicConfig: { 'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '1s', 'matching.wv.VersionDrainageStatusRefreshInterval': '1s' },
+    dynamicConfig: {
+      'matching.wv.VersionDrainageStatusVisibilityGracePeriod': '1s',
+      'matching.wv.VersionDrainageStatusRefreshInterval': '1s',
+    },
   });
 });
 
@@ -117,7 +120,14 @@ test('a watch and its incident stay on the version they started on; new watches 
   expect(await currentBuildId(env.client.workflowService, ns, DEPLOYMENT)).toBe(b.buildId);
 
   // Answers to the running watch and incident, after B became current: taken by A's code.
-  expect(await decide(env.client, first.workflowId, { checkpoint: '12h', decision: 'continue', by: 'release-captain', note: 'during the upgrade' })).toMatchObject({
+  expect(
+    await decide(env.client, first.workflowId, {
+      checkpoint: '12h',
+      decision: 'continue',
+      by: 'release-captain',
+      note: 'during the upgrade',
+    }),
+  ).toMatchObject({
     state: 'decided',
   });
   expect(await acknowledge(env.client, first.workflowId, { incident: '1', by: 'duty-engineer' })).toMatchObject({ state: 'acknowledged' });
@@ -132,11 +142,20 @@ test('a watch and its incident stay on the version they started on; new watches 
   // Both versions are listed: A still runs a watch and an incident, so its workers must stay.
   const during = await listVersions(env.client.workflowService, ns, DEPLOYMENT, async (q) => (await env.client.workflow.count(q)).count);
   expect(during.current).toBe(b.buildId);
-  expect(during.versions.find((v) => v.buildId === a.buildId)).toMatchObject({ current: false, running: { watches: 1, incidents: 1 }, canStop: false });
+  expect(during.versions.find((v) => v.buildId === a.buildId)).toMatchObject({
+    current: false,
+    running: { watches: 1, incidents: 1 },
+    canStop: false,
+  });
 
   expect(await env.client.workflow.getHandle(second.workflowId).result()).toMatchObject({ phase: 'completed' });
   expect(await env.client.workflow.getHandle(first.workflowId).result()).toMatchObject({ phase: 'completed' });
-  await resolveIncident(env.client, first.workflowId, { incident: '1', by: 'duty-engineer', rootCause: 'bad build', resolution: 'fixed forward' });
+  await resolveIncident(env.client, first.workflowId, {
+    incident: '1',
+    by: 'duty-engineer',
+    rootCause: 'bad build',
+    resolution: 'fixed forward',
+  });
   await env.client.workflow.getHandle(incidentId).result();
 
   // Every workflow task of the first watch and its incident was completed by A's worker; the new watch's by B's.

@@ -37,13 +37,23 @@ afterAll(async () => {
 
 test('start, idempotent re-start, all-green status, list by search attributes, decide from the CLI', async () => {
   const plan = shortPlan(demoPlan(), 12, '1s');
-  const release = { service: 'symphony', version: `v1.${randomUUID().slice(0, 6)}`, commit: 'abc1234', deployedAt: new Date().toISOString() };
+  const release = {
+    service: 'symphony',
+    version: `v1.${randomUUID().slice(0, 6)}`,
+    commit: 'abc1234',
+    deployedAt: new Date().toISOString(),
+  };
   const first = await startWatch(env.client, { plan, release, startedBy: 'e2e', taskQueue });
   const again = await startWatch(env.client, { plan, release, startedBy: 'e2e-retry', taskQueue });
   expect(first.started).toBe(true);
   expect(again).toEqual({ workflowId: first.workflowId, runId: first.runId, started: false });
 
-  const atCheckpoint = await waitForStatus(env.client, first.workflowId, (s) => s.checkpoints[0]?.state === 'pending', 'the 12h checkpoint');
+  const atCheckpoint = await waitForStatus(
+    env.client,
+    first.workflowId,
+    (s) => s.checkpoints[0]?.state === 'pending',
+    'the 12h checkpoint',
+  );
   expect(atCheckpoint.phase).toBe('awaiting-decision');
   expect(atCheckpoint.tiers.hourly.ranAt).toEqual([...Array(13).keys()]);
   expect(atCheckpoint.tiers.deep.ranAt).toEqual([0, 4, 8, 12]);
@@ -51,7 +61,9 @@ test('start, idempotent re-start, all-green status, list by search attributes, d
   expect(atCheckpoint.checkpoints[0].criteria?.every((c) => c.met)).toBe(true);
 
   // The search attributes reach visibility: the watch is found by service, release and phase.
-  const listed = await waitForList(() => listWatches(env.client, { service: 'symphony', release: release.version, phase: 'awaiting-decision' }));
+  const listed = await waitForList(() =>
+    listWatches(env.client, { service: 'symphony', release: release.version, phase: 'awaiting-decision' }),
+  );
   expect(listed.map((r) => r.workflowId)).toEqual([first.workflowId]);
   expect(listed[0]).toMatchObject({ health: 'healthy', openIncidents: 0 });
 
@@ -59,12 +71,25 @@ test('start, idempotent re-start, all-green status, list by search attributes, d
   const { [KEYRING_ENV]: _keyring, ...withoutKeys } = process.env;
   const cliEnv = { ...withoutKeys, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default' };
   const cli = join(__dirname, '..', '..', 'bin', 'release-watch');
-  const decideArgs = (decision: string, ...more: string[]) => ['decide', first.workflowId, '--checkpoint', '12h', '--decision', decision, '--by', 'release-captain', ...more];
+  const decideArgs = (decision: string, ...more: string[]) => [
+    'decide',
+    first.workflowId,
+    '--checkpoint',
+    '12h',
+    '--decision',
+    decision,
+    '--by',
+    'release-captain',
+    ...more,
+  ];
   const refused = await run(cli, decideArgs('release'), { env: cliEnv }).catch((e) => e);
   expect(refused.code).toBe(2);
   expect(refused.stderr).toMatch(/"release" is not allowed at checkpoint "12h"/);
   const unsigned = await run(cli, decideArgs('continue'), { env: cliEnv }).catch((e) => e);
-  expect([unsigned.code, unsigned.stderr]).toEqual([2, 'refused: this plan requires signed approvals: sign as release-captain with --key (make one with `release-watch keygen`)\n']);
+  expect([unsigned.code, unsigned.stderr]).toEqual([
+    2,
+    'refused: this plan requires signed approvals: sign as release-captain with --key (make one with `release-watch keygen`)\n',
+  ]);
   const othersKey = await run(cli, decideArgs('continue', '--key', join(KEYS, 'duty-engineer.key')), { env: cliEnv }).catch((e) => e);
   expect(othersKey.code).toBe(2);
   expect(othersKey.stderr).toMatch(/signature does not verify with release-captain's public key/);
@@ -81,7 +106,9 @@ test('start, idempotent re-start, all-green status, list by search attributes, d
 
   const result = await env.client.workflow.getHandle(first.workflowId).result();
   expect(result.phase).toBe('completed');
-  const late = await decide(env.client, first.workflowId, { checkpoint: '12h', decision: 'continue', by: 'release-captain' }).catch((e) => e);
+  const late = await decide(env.client, first.workflowId, { checkpoint: '12h', decision: 'continue', by: 'release-captain' }).catch(
+    (e) => e,
+  );
   expect(late).toBeInstanceOf(Refused);
   expect(late.message).toMatch(/no running watch/);
 
@@ -124,9 +151,13 @@ test('status of a watch whose worker has stopped: the CLI says so within its tim
   const release = { service: 'symphony', version: `v0.${randomUUID().slice(0, 8)}`, deployedAt: new Date().toISOString() };
   const queue = `stopped-${randomUUID()}`;
   const { workflowId } = await startWatch(env.client, { plan, release, startedBy: 'e2e', taskQueue: queue });
-  await (await realWorker(env, queue)).runUntil(() => waitForStatus(env.client, workflowId, (s) => s.phase === 'watching', 'the watch under way'));
+  await (
+    await realWorker(env, queue)
+  ).runUntil(() => waitForStatus(env.client, workflowId, (s) => s.phase === 'watching', 'the watch under way'));
   const cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace ?? 'default' };
-  const out = await run(join(__dirname, '..', '..', 'bin', 'release-watch'), ['status', workflowId, '--timeout', '2'], { env: cliEnv }).catch((e) => e);
+  const out = await run(join(__dirname, '..', '..', 'bin', 'release-watch'), ['status', workflowId, '--timeout', '2'], {
+    env: cliEnv,
+  }).catch((e) => e);
   expect(out.code).toBe(1);
   expect(out.stderr).toBe(
     `error: no worker answered for watch "${workflowId}" within 2 s: is a release-watch worker running on its task queue? ` +

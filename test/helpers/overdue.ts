@@ -34,7 +34,13 @@ export interface OverdueRun {
 export async function startStubbedWatch(env: TestWorkflowEnvironment, hour: string, stub: Stub) {
   const plan: Plan = { ...symphonyPlan(), clock: { hour, duration: '48h' } };
   const taskQueue = `tq-${randomUUID()}`;
-  const worker = async () => Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: stubActivities(stub) });
+  const worker = async () =>
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: stubActivities(stub),
+    });
   const { workflowId } = await startWatch(env.client, {
     plan,
     release: { service: 'symphony', version: `v1.${randomUUID().slice(0, 8)}`, deployedAt: new Date().toISOString() },
@@ -56,7 +62,9 @@ export async function runOverdueScenario(env: TestWorkflowEnvironment, missed = 
   let incidentId = '';
   let before: IncidentRecord | undefined;
   let after: IncidentRecord | undefined;
-  await (await worker()).runUntil(async () => {
+  await (
+    await worker()
+  ).runUntil(async () => {
     incidentId = await until(async () => (await watchStatusOf(env.client, workflowId)).incidents[0]?.id, 'the incident');
     before = await until(async () => {
       const rec = await incident(incidentId);
@@ -66,7 +74,9 @@ export async function runOverdueScenario(env: TestWorkflowEnvironment, missed = 
   // The outage itself: no worker while the deadlines pass.
   const lastMissed = before!.nextDeadlineAt! + (missed - 1) * OVERDUE_ACK_MS;
   await until(async () => (Date.now() > lastMissed + 200 ? true : undefined), `${missed} deadlines to pass`);
-  await (await worker()).runUntil(async () => {
+  await (
+    await worker()
+  ).runUntil(async () => {
     after = await until(async () => {
       const r = await incident(incidentId);
       return r.pages.length >= before!.pages.length + Math.min(missed, 6) && r.nextDeadlineAt! > lastMissed ? r : undefined;
@@ -100,6 +110,8 @@ export async function runFoldedRemindersScenario(env: TestWorkflowEnvironment, m
   // The outage itself: no worker while the reminders come due.
   const lastMissed = Date.parse(before.deadline!) + (missed - 1) * HOUR_MS_FOLDED;
   await until(async () => (Date.now() > lastMissed + 200 ? true : undefined), `${missed} reminders to come due`);
-  const after = await (await worker()).runUntil(() => until(() => checkpoint((c) => c.escalations > before.escalations), 'the reminder after the outage'));
+  const after = await (
+    await worker()
+  ).runUntil(() => until(() => checkpoint((c) => c.escalations > before.escalations), 'the reminder after the outage'));
   return { workflowId, before, after, stub };
 }

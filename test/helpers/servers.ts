@@ -25,7 +25,9 @@ const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: noo
 
 /** The time-skipping server, with the watch's search attributes registered as the dev server has them. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolPaths().testServer } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: toolPaths().testServer } },
+  });
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, k.type === 'INT' ? 3 : 2])),
@@ -35,7 +37,10 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 
 /** The dev server; `dynamicConfig` sets more of its dynamic config (e.g. a lower continue-as-new suggestion). */
 export function devServerEnv(opts: { dynamicConfig?: Record<string, number | string> } = {}): Promise<TestWorkflowEnvironment> {
-  const more = Object.entries(opts.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
+  const more = Object.entries(opts.dynamicConfig ?? {}).flatMap(([key, value]) => [
+    '--dynamic-config-value',
+    `${key}=${JSON.stringify(value)}`,
+  ]);
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: toolPaths().temporal },

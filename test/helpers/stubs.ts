@@ -36,7 +36,8 @@ export function stubActivities(stub: Stub) {
         await Context.current().cancelled; // until the server gives the attempt up, or the worker stops
       }
       const scripted = stub.outcome(req.checkId, req.hour);
-      const { outcome, severity, triggers } = typeof scripted === 'string' ? { outcome: scripted, severity: undefined, triggers: [] } : scripted;
+      const { outcome, severity, triggers } =
+        typeof scripted === 'string' ? { outcome: scripted, severity: undefined, triggers: [] } : scripted;
       return {
         checkId: req.checkId,
         hour: req.hour,
@@ -71,33 +72,40 @@ export function stubActivities(stub: Stub) {
 
 export function stubbedWatch(env: TestWorkflowEnvironment, defaultPlan: Plan) {
   return async function withWatch(
-  opts: { outcome?: Stub['outcome']; continueAsNewAfterHours?: number; plan?: Plan; hangInvestigations?: boolean },
-  body: (id: string, stub: Stub) => Promise<void>,
-): Promise<Stub> {
-  const stub = newStub(opts.outcome, opts.hangInvestigations);
-  const taskQueue = `tq-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: stubActivities(stub),
-  });
-  await worker.runUntil(async () => {
-    const started = await startWatch(env.client, {
-      plan: opts.plan ?? defaultPlan,
-      release: { service: 'symphony', version: `v1.${randomUUID().slice(0, 8)}`, deployedAt: new Date().toISOString() },
-      startedBy: 'test',
+    opts: { outcome?: Stub['outcome']; continueAsNewAfterHours?: number; plan?: Plan; hangInvestigations?: boolean },
+    body: (id: string, stub: Stub) => Promise<void>,
+  ): Promise<Stub> {
+    const stub = newStub(opts.outcome, opts.hangInvestigations);
+    const taskQueue = `tq-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
       taskQueue,
-      continueAsNewAfterHours: opts.continueAsNewAfterHours,
+      workflowBundle: await workflowBundle(),
+      activities: stubActivities(stub),
     });
-    try {
-      await body(started.workflowId, stub);
-    } finally {
-      // A watch or incident left running would hold the test server's clock for the next test.
-      const incidents = await watchStatusOf(env.client, started.workflowId).then((s) => s.incidents.map((i) => i.id), () => []);
-      for (const id of [started.workflowId, ...incidents]) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
-    }
-  });
-  return stub;
+    await worker.runUntil(async () => {
+      const started = await startWatch(env.client, {
+        plan: opts.plan ?? defaultPlan,
+        release: { service: 'symphony', version: `v1.${randomUUID().slice(0, 8)}`, deployedAt: new Date().toISOString() },
+        startedBy: 'test',
+        taskQueue,
+        continueAsNewAfterHours: opts.continueAsNewAfterHours,
+      });
+      try {
+        await body(started.workflowId, stub);
+      } finally {
+        // A watch or incident left running would hold the test server's clock for the next test.
+        const incidents = await watchStatusOf(env.client, started.workflowId).then(
+          (s) => s.incidents.map((i) => i.id),
+          () => [],
+        );
+        for (const id of [started.workflowId, ...incidents])
+          await env.client.workflow
+            .getHandle(id)
+            .terminate('test over')
+            .catch(() => undefined);
+      }
+    });
+    return stub;
   };
 }

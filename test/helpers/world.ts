@@ -43,17 +43,31 @@ export async function startWorld(timeScale = 1 / 30): Promise<World> {
 }
 
 export async function realWorker(env: TestWorkflowEnvironment, taskQueue: string): Promise<Worker> {
-  return Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ env: process.env }) });
+  return Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ env: process.env }),
+  });
 }
 
 /** Polls the watch's status until `ready` holds; fails with the last status when it does not in time. */
-export async function waitForStatus(client: Client, id: string, ready: (s: WatchStatus) => boolean, what: string, timeoutMs = 60_000): Promise<WatchStatus> {
+export async function waitForStatus(
+  client: Client,
+  id: string,
+  ready: (s: WatchStatus) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<WatchStatus> {
   const until = Date.now() + timeoutMs;
   let last: WatchStatus | undefined;
   for (;;) {
     last = await watchStatusOf(client, id, 50);
     if (ready(last)) return last;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last status: ${JSON.stringify({ hour: last.hour, phase: last.phase, checks: last.checks }).slice(0, 3000)}`);
+    if (Date.now() > until)
+      throw new Error(
+        `timed out waiting for ${what}; last status: ${JSON.stringify({ hour: last.hour, phase: last.phase, checks: last.checks }).slice(0, 3000)}`,
+      );
     await new Promise((r) => setTimeout(r, 150));
   }
 }
@@ -61,7 +75,10 @@ export async function waitForStatus(client: Client, id: string, ready: (s: Watch
 /** A short watch of the demo plan for tests: `hours` long, a faster clock, checkpoints within it only. */
 export function shortPlan(plan: Plan, hours: number, clockHour: string): Plan {
   const tiers = Object.fromEntries(
-    Object.entries(plan.tiers).map(([name, t]) => [name, t.at ? { ...t, at: t.at.filter((h) => parseInt(h) <= hours) } : { ...t, to: `${hours}h` }]),
+    Object.entries(plan.tiers).map(([name, t]) => [
+      name,
+      t.at ? { ...t, at: t.at.filter((h) => parseInt(h) <= hours) } : { ...t, to: `${hours}h` },
+    ]),
   );
   return {
     ...plan,

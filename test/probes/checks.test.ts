@@ -32,27 +32,53 @@ function jsonCheck(stdout: unknown, conditions: unknown[], extra: Record<string,
     description: 'fast pulse',
     severity: 'critical',
     category: 'availability',
-    probe: { kind: 'command', argv: ['${node}', '-e', `console.log(${JSON.stringify(JSON.stringify(stdout))})`], json: true, timeout: '20s' },
+    probe: {
+      kind: 'command',
+      argv: ['${node}', '-e', `console.log(${JSON.stringify(JSON.stringify(stdout))})`],
+      json: true,
+      timeout: '20s',
+    },
     conditions,
     ...extra,
   };
 }
 
-const responseTime = { name: 'Response time under 30s (alert over 60s)', pass: '[RESPONSE_TIME] < 30s', warn: '[RESPONSE_TIME] <= 60s', severity: 'medium' };
+const responseTime = {
+  name: 'Response time under 30s (alert over 60s)',
+  pass: '[RESPONSE_TIME] < 30s',
+  warn: '[RESPONSE_TIME] <= 60s',
+  severity: 'medium',
+};
 
 describe('runCheck', () => {
   it('passes a healthy command check, with metric, cost and triggers', async () => {
     const result = await runCheck(
       request(
-        jsonCheck({ sixWord: 'one two three four five six', services: { ollama: 'online' }, cost: 0.4 }, [
-          { name: 'Six-word health checks pass', pass: 'words([STDOUT].sixWord) == 6' },
-          { name: 'ollama operational', pass: '[STDOUT].services.ollama == "online"' },
-          responseTime,
-        ], { metric: '[RESPONSE_TIME]', cost: '[STDOUT].cost' }),
-        { triggers: [{ name: 'slow', when: '[RESPONSE_TIME] >= 30s' }, { name: 'local', when: '[STDOUT].cost < 1' }] },
+        jsonCheck(
+          { sixWord: 'one two three four five six', services: { ollama: 'online' }, cost: 0.4 },
+          [
+            { name: 'Six-word health checks pass', pass: 'words([STDOUT].sixWord) == 6' },
+            { name: 'ollama operational', pass: '[STDOUT].services.ollama == "online"' },
+            responseTime,
+          ],
+          { metric: '[RESPONSE_TIME]', cost: '[STDOUT].cost' },
+        ),
+        {
+          triggers: [
+            { name: 'slow', when: '[RESPONSE_TIME] >= 30s' },
+            { name: 'local', when: '[STDOUT].cost < 1' },
+          ],
+        },
       ),
     );
-    expect(result).toMatchObject({ checkId: 'probe-under-test', hour: 3, outcome: 'ok', reason: 'all conditions hold', cost: 0.4, triggers: ['local'] });
+    expect(result).toMatchObject({
+      checkId: 'probe-under-test',
+      hour: 3,
+      outcome: 'ok',
+      reason: 'all conditions hold',
+      cost: 0.4,
+      triggers: ['local'],
+    });
     expect(result.severity).toBeUndefined();
     expect(result.metric).toBeGreaterThan(0);
     expect(result.conditions).toHaveLength(3);
@@ -69,7 +95,11 @@ describe('runCheck', () => {
         ]),
       ),
     );
-    expect(result).toMatchObject({ outcome: 'fail', severity: 'critical', reason: 'ollama operational: [STDOUT].services.ollama = "offline"' });
+    expect(result).toMatchObject({
+      outcome: 'fail',
+      severity: 'critical',
+      reason: 'ollama operational: [STDOUT].services.ollama = "offline"',
+    });
     expect(result.evidence).toContain('fail: ollama operational');
   });
 
@@ -172,7 +202,11 @@ describe('runCheck', () => {
 
     it('fails a missing log file', async () => {
       const result = await runCheck(request(logCheck, { vars: { logsDir: { default: join(dir, 'gone') } } }));
-      expect(result).toMatchObject({ outcome: 'fail', severity: 'high', reason: `log file missing: ${join(dir, 'gone', 'overrides.jsonl')}` });
+      expect(result).toMatchObject({
+        outcome: 'fail',
+        severity: 'high',
+        reason: `log file missing: ${join(dir, 'gone', 'overrides.jsonl')}`,
+      });
     });
   });
 
@@ -180,7 +214,9 @@ describe('runCheck', () => {
     let server: Server;
     let base: string;
     beforeAll(async () => {
-      server = createServer((_req, res) => res.setHeader('content-type', 'application/json').end('{"cards":[{"status":"green"},{"status":"red"}]}'));
+      server = createServer((_req, res) =>
+        res.setHeader('content-type', 'application/json').end('{"cards":[{"status":"green"},{"status":"red"}]}'),
+      );
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
@@ -209,7 +245,13 @@ describe('runCheck', () => {
   });
 
   it('is registered for the worker, made from its environment', () => {
-    expect(Object.keys(createActivities({ env: {} })).sort()).toEqual(['notify', 'pullLever', 'runCheck', 'writeIncidentDoc', 'writeReport']);
+    expect(Object.keys(createActivities({ env: {} })).sort()).toEqual([
+      'notify',
+      'pullLever',
+      'runCheck',
+      'writeIncidentDoc',
+      'writeReport',
+    ]);
     expect(typeof createActivities({ env: {} }).runCheck).toBe('function');
   });
 });

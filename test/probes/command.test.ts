@@ -81,7 +81,9 @@ describe('runCommand', () => {
   });
 
   it('runs in cwd with env merged over the worker environment', async () => {
-    const run = await runCommand(spec(['sh', '-c', 'pwd; printf "%s %s" "$PROBE_VAR" "${PATH:+has-path}"'], { cwd: dir, env: { PROBE_VAR: 'hello' } }));
+    const run = await runCommand(
+      spec(['sh', '-c', 'pwd; printf "%s %s" "$PROBE_VAR" "${PATH:+has-path}"'], { cwd: dir, env: { PROBE_VAR: 'hello' } }),
+    );
     expect(run.stdout).toBe(`${dir}\nhello has-path`);
   });
 
@@ -97,7 +99,10 @@ describe('runCommand', () => {
       const flag = join(dir, 'heartbeat-seen');
       const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 1_500 });
       env.once('heartbeat', () => writeFileSync(flag, ''));
-      const run: CommandObservation = await env.run(runCommand, spec(['sh', '-c', `while [ ! -f '${flag}' ]; do sleep 0.02; done; echo done`]));
+      const run: CommandObservation = await env.run(
+        runCommand,
+        spec(['sh', '-c', `while [ ! -f '${flag}' ]; do sleep 0.02; done; echo done`]),
+      );
       expect(run.stdout).toBe('done\n');
     }, 10_000);
 

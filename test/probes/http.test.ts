@@ -69,7 +69,11 @@ describe('probeHttp', () => {
       res.end(JSON.stringify({ hmac: verdict }));
     };
     const seen = await probeHttp(
-      spec('/federation/ping', { method: 'POST', body: { peer: 'loopback', nonce: 7 }, sign: { secretEnv: 'RW_TEST_SECRET', header: 'X-Signature-256' } }),
+      spec('/federation/ping', {
+        method: 'POST',
+        body: { peer: 'loopback', nonce: 7 },
+        sign: { secretEnv: 'RW_TEST_SECRET', header: 'X-Signature-256' },
+      }),
       { RW_TEST_SECRET: secret },
     );
     expect(verdict).toBe('valid');

@@ -56,7 +56,13 @@ test('an http step resolves its URL, headers and body; a failing step stops the 
   const result = await pullLever({
     lever: 'rollback',
     steps: [
-      step({ kind: 'http', method: 'POST', url: '${base}/rollback/${release.version}', headers: { 'x-mode': '${flag}' }, body: { commit: '${release.commit}' } }),
+      step({
+        kind: 'http',
+        method: 'POST',
+        url: '${base}/rollback/${release.version}',
+        headers: { 'x-mode': '${flag}' },
+        body: { commit: '${release.commit}' },
+      }),
       step({ kind: 'http', method: 'POST', url: '${base}/broken' }),
       step({ kind: 'http', method: 'POST', url: '${base}/never' }),
     ],
@@ -75,6 +81,11 @@ test('an http step resolves its URL, headers and body; a failing step stops the 
 });
 
 test('a step whose var is unknown fails with the reason, and runs nothing', async () => {
-  const result = await createPullLever({})({ lever: 'kill-switch', steps: [step({ kind: 'command', argv: ['${node}'], env: { X: '${nope}' } })], vars, release });
+  const result = await createPullLever({})({
+    lever: 'kill-switch',
+    steps: [step({ kind: 'command', argv: ['${node}'], env: { X: '${nope}' } })],
+    vars,
+    release,
+  });
   expect(result).toEqual({ ok: false, steps: [{ step: 'command', ok: false, detail: 'unknown var "${nope}"', durationMs: 0 }] });
 });

@@ -58,7 +58,10 @@ describe('classifyLines', () => {
   });
 
   it('sums the cost field of JSON lines', () => {
-    const tally = classifyLines([line('{"cost": 0.25}'), line('{"cost": 1.5}'), line('cost 9'), line('{"cost": "2"}'), line('{broken')], rules);
+    const tally = classifyLines(
+      [line('{"cost": 0.25}'), line('{"cost": 1.5}'), line('cost 9'), line('{"cost": "2"}'), line('{broken')],
+      rules,
+    );
     expect(tally.cost).toBe(1.75);
     expect(lineCost('{"usage": {"cost": 3}}', 'usage.cost')).toBe(3);
     expect(lineCost('{"cost": 3}', undefined)).toBe(0);

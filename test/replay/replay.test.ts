@@ -48,7 +48,14 @@ test('the guard catches a change to what a running watch does: a timer added bef
   const changed = await bundleWorkflowCode({
     ...bundleOptions,
     workflowInterceptorModules: [...workflowInterceptorModules, require.resolve('./unpatched-change')],
-    logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    logger: {
+      log: () => undefined,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    },
   });
   for (const file of ['watch-first-run.json', 'demo-watch-run-2.json', 'incident.json', 'demo-incident-5.json']) {
     const history = historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));

@@ -58,7 +58,10 @@ describe('symphony front', () => {
 
   it('prints garbage as the server sent it', async () => {
     sim.setFault('garbage', { size: 80 });
-    for (const args of [['policy', 'show'], ['orchestrator', 'status']]) {
+    for (const args of [
+      ['policy', 'show'],
+      ['orchestrator', 'status'],
+    ]) {
       const r = await symphony(...args);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain('<<garbled>>');

@@ -58,8 +58,7 @@ export function request(
 }
 
 export const get = (sim: Simulator, p: string) => request(sim, 'GET', p);
-export const post = (sim: Simulator, p: string, body?: unknown, headers?: Record<string, string>) =>
-  request(sim, 'POST', p, body, headers);
+export const post = (sim: Simulator, p: string, body?: unknown, headers?: Record<string, string>) => request(sim, 'POST', p, body, headers);
 
 /** New lines of a log file since the reader was made. */
 export function logReader(file: string): () => string[] {
@@ -82,11 +81,7 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(
-  script: string,
-  args: string[],
-  env: Record<string, string | undefined>,
-): Promise<CliResult> {
+export function cli(script: string, args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
   const fullEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH };
   for (const [k, v] of Object.entries(env)) if (v !== undefined) fullEnv[k] = v;
   return new Promise((resolve) => {

@@ -24,9 +24,7 @@ describe('timeline (pure)', () => {
   });
 
   it('fills default parameters', () => {
-    expect(faultsAt([{ hour: 0, set: [{ name: 'peers-offline' }] }], 0)).toEqual([
-      { name: 'peers-offline', params: { count: 2 } },
-    ]);
+    expect(faultsAt([{ hour: 0, set: [{ name: 'peers-offline' }] }], 0)).toEqual([{ name: 'peers-offline', params: { count: 2 } }]);
   });
 
   it('selects the steps of a window of hours', () => {

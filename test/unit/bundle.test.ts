@@ -7,20 +7,31 @@ import { preloadModules } from '../../worker/bundle';
 const valueImports = (source: string) =>
   [...source.matchAll(/^import\s+(?!type\b)(?:[^'";]+\s+from\s+)?['"]([^'"]+)['"]/gm)].map((m) => m[1]);
 
-test.each(preloadModules.map((p) => [p.slice(p.lastIndexOf('/', p.lastIndexOf('/') - 1) + 1), p]))('%s is safe to share between workflows', (_name, path) => {
-  const source = readFileSync(path, 'utf8');
-  // Only other shared modules and pure libraries, never the workflow API or Node.
-  for (const spec of valueImports(source)) {
-    if (spec.startsWith('.')) expect([spec, preloadModules]).toEqual([spec, expect.arrayContaining([require.resolve(resolve(dirname(path), spec))])]);
-    else expect(spec).toMatch(/^@noble\/curves\//);
-  }
-  // No state at module level: no let or var, no collection built there.
-  expect(source.match(/^(export )?(let|var) .*/gm) ?? []).toEqual([]);
-  expect(source.match(/^(export )?const \w+(: [^=]+)? = new (Map|Set|WeakMap|Array)\b.*/gm) ?? []).toEqual([]);
-});
+test.each(preloadModules.map((p) => [p.slice(p.lastIndexOf('/', p.lastIndexOf('/') - 1) + 1), p]))(
+  '%s is safe to share between workflows',
+  (_name, path) => {
+    const source = readFileSync(path, 'utf8');
+    // Only other shared modules and pure libraries, never the workflow API or Node.
+    for (const spec of valueImports(source)) {
+      if (spec.startsWith('.'))
+        expect([spec, preloadModules]).toEqual([spec, expect.arrayContaining([require.resolve(resolve(dirname(path), spec))])]);
+      else expect(spec).toMatch(/^@noble\/curves\//);
+    }
+    // No state at module level: no let or var, no collection built there.
+    expect(source.match(/^(export )?(let|var) .*/gm) ?? []).toEqual([]);
+    expect(source.match(/^(export )?const \w+(: [^=]+)? = new (Map|Set|WeakMap|Array)\b.*/gm) ?? []).toEqual([]);
+  },
+);
 
 test('the shared set covers what the workflows import from core and plan', () => {
-  const workflows = ['watch', 'incident', 'clock', 'definitions'].map((f) => readFileSync(resolve(__dirname, '../../workflows', `${f}.ts`), 'utf8'));
-  const used = new Set(workflows.flatMap(valueImports).filter((s) => /^\.\.\/(core|plan)\//.test(s)).map((s) => require.resolve(resolve(__dirname, '../../workflows', s))));
+  const workflows = ['watch', 'incident', 'clock', 'definitions'].map((f) =>
+    readFileSync(resolve(__dirname, '../../workflows', `${f}.ts`), 'utf8'),
+  );
+  const used = new Set(
+    workflows
+      .flatMap(valueImports)
+      .filter((s) => /^\.\.\/(core|plan)\//.test(s))
+      .map((s) => require.resolve(resolve(__dirname, '../../workflows', s))),
+  );
   expect([...used].filter((p) => !preloadModules.includes(p))).toEqual([]);
 });

@@ -8,7 +8,14 @@ const command: ProbeValues = {
   STDOUT: {
     sixWord: 'all six words are here now',
     services: { ollama: 'online', litellm: 'offline' },
-    federation: { enabled: true, peers: [{ name: 'a', online: true }, { name: 'b', online: false }, { name: 'c', online: false }] },
+    federation: {
+      enabled: true,
+      peers: [
+        { name: 'a', online: true },
+        { name: 'b', online: false },
+        { name: 'c', online: false },
+      ],
+    },
     decision: 'allowed',
     loa: 1,
     cost: 0.25,
@@ -101,7 +108,7 @@ describe('evaluate', () => {
     expect(evaluate('500ms + 1m + 2h', {})).toBe(500 + 60_000 + 7_200_000);
     expect(evaluate('1h30m', {})).toBe(5_400_000);
     expect(evaluate('"30s"', {})).toBe('30s');
-    expect(evaluate("'wait 5m' == \"wait 5m\"", {})).toBe(true);
+    expect(evaluate('\'wait 5m\' == "wait 5m"', {})).toBe(true);
     expect(evaluate('[RESPONSE_TIME] < 30s', http)).toBe(false);
     expect(evaluate('[RESPONSE_TIME] <= 60s', http)).toBe(true);
   });
@@ -255,13 +262,22 @@ describe('judge', () => {
   });
 
   it('ranks unknown severities lowest', () => {
-    const verdict = judge([{ name: 'a', pass: 'false', severity: 'whatever' }, { name: 'b', pass: 'false', severity: 'low' }], {}, 'high');
+    const verdict = judge(
+      [
+        { name: 'a', pass: 'false', severity: 'whatever' },
+        { name: 'b', pass: 'false', severity: 'low' },
+      ],
+      {},
+      'high',
+    );
     expect(verdict.severity).toBe('low');
   });
 
   it('shows function results and paths in the detail, bounded to 200 characters', () => {
     const verdict = judge(['count([STDOUT].federation.peers, "online", false) == 0'], command, 'high');
-    expect(verdict.conditions[0].detail).toMatch(/^count\(\[STDOUT\]\.federation\.peers, "online", false\) = 2, \[STDOUT\]\.federation\.peers = /);
+    expect(verdict.conditions[0].detail).toMatch(
+      /^count\(\[STDOUT\]\.federation\.peers, "online", false\) = 2, \[STDOUT\]\.federation\.peers = /,
+    );
     const huge = { STDOUT: { a: 'x'.repeat(5_000), b: 'y'.repeat(5_000), c: 'z'.repeat(5_000) } };
     const detail = describeValues(['[STDOUT].a == [STDOUT].b and [STDOUT].c == ""'], huge)!;
     expect(detail.length).toBeLessThanOrEqual(200);

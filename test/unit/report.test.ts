@@ -100,20 +100,77 @@ function finishedWatch(): { state: WatchState; status: WatchStatus } {
   state.cursors['log-watch'] = { files: { 'logs/triggers.log': { offset: 2048 } } };
   state.incidents.push(
     // Medium: acknowledged after 0.3 h (SLA 1 h): met.
-    incident(1, { check: 'fast-pulse', severity: 'medium', state: 'resolved', openedHour: 14, openedAt: T0 + 14.1 * HOUR, ackedHour: 14.4, resolvedHour: 16.2, holder: 'duty-engineer-2', reason: 'Response time under 30s (alert over 60s): [RESPONSE_TIME] = 72s' }),
+    incident(1, {
+      check: 'fast-pulse',
+      severity: 'medium',
+      state: 'resolved',
+      openedHour: 14,
+      openedAt: T0 + 14.1 * HOUR,
+      ackedHour: 14.4,
+      resolvedHour: 16.2,
+      holder: 'duty-engineer-2',
+      reason: 'Response time under 30s (alert over 60s): [RESPONSE_TIME] = 72s',
+    }),
     // Critical security trigger: acknowledged after 0.9 h (SLA 15 min): missed.
-    incident(2, { check: 'log-watch', severity: 'critical', category: 'security', state: 'resolved', openedHour: 20, openedAt: T0 + 20.1 * HOUR, ackedHour: 21, resolvedHour: 22.5, holder: 'release-captain', trigger: 'security-violation', reason: 'Security policy violation: security_violation seen' }),
+    incident(2, {
+      check: 'log-watch',
+      severity: 'critical',
+      category: 'security',
+      state: 'resolved',
+      openedHour: 20,
+      openedAt: T0 + 20.1 * HOUR,
+      ackedHour: 21,
+      resolvedHour: 22.5,
+      holder: 'release-captain',
+      trigger: 'security-violation',
+      reason: 'Security policy violation: security_violation seen',
+    }),
     // High: never acknowledged, still open at the end: missed.
-    incident(3, { check: 'orchestrator-status', severity: 'high', category: 'availability', state: 'open', openedHour: 28, openedAt: T0 + 28.1 * HOUR, holder: 'policy-steward', reason: 'Federation peers online: 1 offline' }),
+    incident(3, {
+      check: 'orchestrator-status',
+      severity: 'high',
+      category: 'availability',
+      state: 'open',
+      openedHour: 28,
+      openedAt: T0 + 28.1 * HOUR,
+      holder: 'policy-steward',
+      reason: 'Federation peers online: 1 offline',
+    }),
   );
-  const decide = (name: string, decision: WatchState['checkpoints'][number]['decision'] & string, by: string, hour: number, note?: string) => {
+  const decide = (
+    name: string,
+    decision: WatchState['checkpoints'][number]['decision'] & string,
+    by: string,
+    hour: number,
+    note?: string,
+  ) => {
     const cp = state.checkpoints.find((c) => c.name === name)!;
-    Object.assign(cp, { state: 'decided', decision, by, decidedHour: hour, decidedAt: T0 + hour * HOUR, note, criteria: [{ name: 'All hourly checks completed successfully', met: name !== '12h', detail: name === '12h' ? '1 of 13 runs warned' : 'all passed' }] });
+    Object.assign(cp, {
+      state: 'decided',
+      decision,
+      by,
+      decidedHour: hour,
+      decidedAt: T0 + hour * HOUR,
+      note,
+      criteria: [
+        {
+          name: 'All hourly checks completed successfully',
+          met: name !== '12h',
+          detail: name === '12h' ? '1 of 13 runs warned' : 'all passed',
+        },
+      ],
+    });
     state.decisions.push({ checkpoint: name, decision, by, note, at: T0 + hour * HOUR, hour, via: 'update' });
   };
   decide('12h', 'continue', 'duty-engineer', 12.4, 'One slow pulse at h13 | watching <closely>.');
   decide('24h', 'continue', 'duty-engineer-2', 24.5);
-  decide('48h', 'release', 'release-captain', 48.6, 'Stable since h31.\nLessons: alert on federation peers earlier. <script>alert(1)</script>');
+  decide(
+    '48h',
+    'release',
+    'release-captain',
+    48.6,
+    'Stable since h31.\nLessons: alert on federation peers earlier. <script>alert(1)</script>',
+  );
   const lever: LeverRequest = {
     seq: 1,
     lever: 'restart-services',
@@ -181,7 +238,13 @@ describe('response-time thresholds from the plan', () => {
   });
 
   it('takes the pass and warn bands of the charted check: 30 s / 60 s, scaled to 1 s / 2 s in the demo', () => {
-    expect(responseTimeBands(plan)).toEqual({ check: 'fast-pulse', passMs: 30_000, warnMs: 60_000, pass: '[RESPONSE_TIME] < 30s', warn: '[RESPONSE_TIME] <= 60s' });
+    expect(responseTimeBands(plan)).toEqual({
+      check: 'fast-pulse',
+      passMs: 30_000,
+      warnMs: 60_000,
+      pass: '[RESPONSE_TIME] < 30s',
+      warn: '[RESPONSE_TIME] <= 60s',
+    });
     expect(responseTimeBands(demoPlan())).toMatchObject({ check: 'fast-pulse', passMs: 1_000, warnMs: 2_000 });
   });
 
@@ -283,10 +346,14 @@ describe('final report', () => {
       expect(num(row[6])).toBe(t.passRate);
     }
     const byDay = mdTable(md, 'Tier runs', 1);
-    expect(byDay.map((r) => [Number(r[0]), r[1], Number(r[2]), Number(r[3]), num(r[6])])).toEqual(json.tiersByDay.map((d) => [d.day, d.tier, d.runs, d.passed, d.passRate]));
+    expect(byDay.map((r) => [Number(r[0]), r[1], Number(r[2]), Number(r[3]), num(r[6])])).toEqual(
+      json.tiersByDay.map((d) => [d.day, d.tier, d.runs, d.passed, d.passRate]),
+    );
 
     // Incident counts, durations and SLA verdicts.
-    expect(mdSection(md, 'Incidents')).toContain(`Incidents: ${json.incidents.total} (critical 1, high 1, medium 1); open: ${json.incidents.open}.`);
+    expect(mdSection(md, 'Incidents')).toContain(
+      `Incidents: ${json.incidents.total} (critical 1, high 1, medium 1); open: ${json.incidents.open}.`,
+    );
     const incidentRows = mdTable(md, 'Incidents');
     expect(incidentRows).toHaveLength(json.incidents.total);
     expect(incidentRows.map((r) => [Number(r[0]), r[1], num(r[7]), num(r[8]), r[9], r[10]])).toEqual(
@@ -295,17 +362,25 @@ describe('final report', () => {
 
     // SLA compliance.
     const { met, missed, pending, compliance } = json.sla;
-    expect(mdSection(md, 'SLA compliance')).toContain(`Acknowledged in time: ${met} of ${met + missed} decided (${compliance!.toFixed(1)}%); missed: ${missed}; pending: ${pending}.`);
+    expect(mdSection(md, 'SLA compliance')).toContain(
+      `Acknowledged in time: ${met} of ${met + missed} decided (${compliance!.toFixed(1)}%); missed: ${missed}; pending: ${pending}.`,
+    );
     const slaRows = mdTable(md, 'SLA compliance');
-    expect(slaRows.map((r) => [r[0], Number(r[2]), Number(r[3]), Number(r[4]), num(r[6])])).toEqual(json.sla.bySeverity.map((s) => [s.severity, s.total, s.met, s.missed, s.compliance]));
+    expect(slaRows.map((r) => [r[0], Number(r[2]), Number(r[3]), Number(r[4]), num(r[6])])).toEqual(
+      json.sla.bySeverity.map((s) => [s.severity, s.total, s.met, s.missed, s.compliance]),
+    );
 
     // Budget per day.
     const budgetRows = mdTable(md, 'Budget per day');
-    expect(budgetRows.map((r) => [Number(r[0]), num(r[1]), num(r[2]), r[4] === 'over budget'])).toEqual(json.budget!.days.map((d) => [d.day, d.spent, d.ceiling, d.overBudget]));
+    expect(budgetRows.map((r) => [Number(r[0]), num(r[1]), num(r[2]), r[4] === 'over budget'])).toEqual(
+      json.budget!.days.map((d) => [d.day, d.spent, d.ceiling, d.overBudget]),
+    );
 
     // Summary line.
     expect(md).toContain(`- Tier runs: ${json.summary.tierRuns}, pass rate ${json.summary.passRate!.toFixed(1)}%`);
-    expect(md).toContain(`- Incidents: ${json.summary.incidents}, open ${json.summary.openIncidents}; SLA compliance ${json.summary.slaCompliance!.toFixed(1)}%`);
+    expect(md).toContain(
+      `- Incidents: ${json.summary.incidents}, open ${json.summary.openIncidents}; SLA compliance ${json.summary.slaCompliance!.toFixed(1)}%`,
+    );
   });
 
   it('shows checkpoint decisions, levers, federation, log triggers and undelivered notifications', () => {
@@ -313,7 +388,15 @@ describe('final report', () => {
     expect(cps).toContain('### 48-Hour Final (hour 48): decided — release by release-captain at h48.6');
     expect(cps).toContain('> Stable since h31.');
     expect(cps).toContain('> Lessons: alert on federation peers earlier. &lt;script>alert(1)&lt;/script>');
-    expect(mdTable(md, 'Checkpoints')[0]).toEqual(['h12.4', new Date(T0 + 12.4 * HOUR).toISOString(), '12h', 'continue', 'duty-engineer', 'update', 'One slow pulse at h13 \\| watching &lt;closely>.']);
+    expect(mdTable(md, 'Checkpoints')[0]).toEqual([
+      'h12.4',
+      new Date(T0 + 12.4 * HOUR).toISOString(),
+      '12h',
+      'continue',
+      'duty-engineer',
+      'update',
+      'One slow pulse at h13 \\| watching &lt;closely>.',
+    ]);
     expect(mdTable(md, 'Levers pulled')[0].slice(0, 7)).toEqual(['1', 'restart-services', 'h14.1', 'watch', 'yes', '', 'done']);
     expect(mdTable(md, 'Federation').map((r) => [r[0], r[3]])).toEqual([
       ['orchestrator-status', 'ok'],
@@ -372,7 +455,10 @@ describe('final report', () => {
 
     // The tables carry the same numbers, and people's text stays text.
     const tierTable = root.querySelector('section#tiers table')!;
-    const hourlyRow = tierTable.querySelectorAll('tbody tr')[0].querySelectorAll('td').map((td) => td.text);
+    const hourlyRow = tierTable
+      .querySelectorAll('tbody tr')[0]
+      .querySelectorAll('td')
+      .map((td) => td.text);
     expect(hourlyRow.slice(0, 7)).toEqual(['hourly', '49', '45', '3', '1', '0', '91.8%']);
     expect(root.querySelector('section#sla p')!.text).toContain('(33.3%)');
     const notes = root.querySelectorAll('section#checkpoints blockquote').map((q) => q.text);
@@ -407,11 +493,20 @@ describe('writeReport', () => {
     try {
       const { status } = finishedWatch();
       const res = await writeReport({ kind: 'final', hour: 48.6, status, reportsDir: dir });
-      expect(res).toEqual({ path: join(dir, 'watch-1', 'final.md'), json: join(dir, 'watch-1', 'final.json'), html: join(dir, 'watch-1', 'final.html') });
+      expect(res).toEqual({
+        path: join(dir, 'watch-1', 'final.md'),
+        json: join(dir, 'watch-1', 'final.json'),
+        html: join(dir, 'watch-1', 'final.html'),
+      });
       const md = readFileSync(res.path, 'utf8');
       const json = JSON.parse(readFileSync(res.json, 'utf8'));
       expect(md).toMatch(/^# Final report: symphony v1.0/);
-      expect(json).toMatchObject({ format: 'release-watch/report@1', name: 'final', sla: { compliance: 33.3 }, status: { watchId: 'watch-1' } });
+      expect(json).toMatchObject({
+        format: 'release-watch/report@1',
+        name: 'final',
+        sla: { compliance: 33.3 },
+        status: { watchId: 'watch-1' },
+      });
       expect(valid(readFileSync(res.html, 'utf8'))).toBe(true);
     } finally {
       if (saved !== undefined) process.env.RELEASE_WATCH_REPORTS = saved;

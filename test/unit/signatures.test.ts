@@ -60,9 +60,13 @@ test('every way a signature can be wrong is refused, naming what is wrong', () =
   expect(signatureError(plan, [], WATCH, 'decide', { ...decision, signature: { nonce: signed.signature!.nonce, sig: 'ZZ' } })).toBe(
     'signature must be 64 bytes in hex',
   );
-  expect(signatureError(plan, [], WATCH, 'decide', { ...decision, signature: 'yes' as never })).toBe('signature must be an object with nonce and sig');
+  expect(signatureError(plan, [], WATCH, 'decide', { ...decision, signature: 'yes' as never })).toBe(
+    'signature must be an object with nonce and sig',
+  );
   const keyless = { ...plan, people: { ...plan.people, 'release-captain': { name: 'RC' } } };
-  expect(signatureError(keyless, [], WATCH, 'decide', signed)).toBe('release-captain has no public key in the plan, and this plan requires signed approvals');
+  expect(signatureError(keyless, [], WATCH, 'decide', signed)).toBe(
+    'release-captain has no public key in the plan, and this plan requires signed approvals',
+  );
 });
 
 test('with signatures off, an unsigned request passes and a signature is not looked at', () => {
@@ -110,7 +114,9 @@ describe('key files', () => {
     expect(hex(findSecretKey('release-captain', { env: { RELEASE_WATCH_KEYS: KEYS } }))).toBe(hex(captain()));
     expect(findSecretKey('nobody-here', { env: { RELEASE_WATCH_KEYS: KEYS } })).toBeUndefined();
     expect(findSecretKey('../release-captain', { env: { RELEASE_WATCH_KEYS: join(KEYS, 'x') } })).toBeUndefined();
-    expect(() => findSecretKey('x', { env: { RELEASE_WATCH_KEY: 'nope' } })).toThrow('$RELEASE_WATCH_KEY: a secret key is 32 bytes in lowercase hex');
+    expect(() => findSecretKey('x', { env: { RELEASE_WATCH_KEY: 'nope' } })).toThrow(
+      '$RELEASE_WATCH_KEY: a secret key is 32 bytes in lowercase hex',
+    );
   });
 
   test('signIfKeyed leaves malformed and already signed requests as they are', () => {

@@ -35,7 +35,13 @@ describe('resolveArgv', () => {
   });
 
   it('puts checked release fields into argv', () => {
-    expect(resolveArgv(['git', 'revert', '-m', '1', '${release.commit}'], vars, {}, release)).toEqual(['git', 'revert', '-m', '1', 'a1b2c3d4e5f6']);
+    expect(resolveArgv(['git', 'revert', '-m', '1', '${release.commit}'], vars, {}, release)).toEqual([
+      'git',
+      'revert',
+      '-m',
+      '1',
+      'a1b2c3d4e5f6',
+    ]);
     expect(resolveText('${release.service}@${release.version}', vars, {}, release)).toBe('symphony@v1.0');
   });
 });
@@ -58,7 +64,9 @@ describe('release fields are checked before they reach a command', () => {
 
   it('accepts full SHAs and plain tags', () => {
     const ok = { ...release, commit: 'ABCDEF0123456789abcdef0123456789abcdef01', version: '2025.01.07-rc_1' };
-    expect(resolveText('${release.commit} ${release.version}', vars, {}, ok)).toBe('ABCDEF0123456789abcdef0123456789abcdef01 2025.01.07-rc_1');
+    expect(resolveText('${release.commit} ${release.version}', vars, {}, ok)).toBe(
+      'ABCDEF0123456789abcdef0123456789abcdef01 2025.01.07-rc_1',
+    );
   });
 
   it('says when the release has no commit', () => {

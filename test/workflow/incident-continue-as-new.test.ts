@@ -17,7 +17,11 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const id of [run?.workflowId, run?.incidentId].filter(Boolean)) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+  for (const id of [run?.workflowId, run?.incidentId].filter(Boolean))
+    await env.client.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => undefined);
   await env?.teardown();
 });
 

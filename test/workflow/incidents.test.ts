@@ -88,18 +88,36 @@ test('an ack stops escalation; unresolved past the resolution time it returns to
     expect(rec.state).toBe('open');
     expect(rec.pages[1]).toMatchObject({ to: 'duty-engineer', why: expect.stringMatching(/not resolved within 8 h/) });
 
-    await resolveIncident(env.client, id, { incident: '1', by: 'policy-steward', rootCause: 'autonomy reset by a bad config push', resolution: 'restored autonomy 1', followUp: 'guard the config' });
+    await resolveIncident(env.client, id, {
+      incident: '1',
+      by: 'policy-steward',
+      rootCause: 'autonomy reset by a bad config push',
+      resolution: 'restored autonomy 1',
+      followUp: 'guard the config',
+    });
     const done = await env.client.workflow.getHandle(s.incidents[0].id).result();
     expect(done).toMatchObject({ state: 'resolved', resolvedBy: 'policy-steward', rootCause: 'autonomy reset by a bad config push' });
     s = await watchStatusOf(env.client, id);
     expect(s.incidents[0]).toMatchObject({ state: 'resolved', resolvedHour: expect.any(Number) });
-    const again = await resolveIncident(env.client, id, { incident: '1', by: 'policy-steward', rootCause: 'x', resolution: 'y' }).catch((e) => e);
+    const again = await resolveIncident(env.client, id, { incident: '1', by: 'policy-steward', rootCause: 'x', resolution: 'y' }).catch(
+      (e) => e,
+    );
     expect(again).toBeInstanceOf(Refused);
     expect(again.message).toBe('incident 1 is already resolved');
   });
   expect(stub.documents).toHaveLength(1);
   const doc = stub.documents[0].markdown;
-  for (const section of ['## Incident:', '**Time:**', '**Severity:** High', '**Duration:**', '**Root Cause:** autonomy reset', '**Resolution:** restored autonomy 1', '**Follow-up:** guard the config', '### Symptoms', '### Investigation']) {
+  for (const section of [
+    '## Incident:',
+    '**Time:**',
+    '**Severity:** High',
+    '**Duration:**',
+    '**Root Cause:** autonomy reset',
+    '**Resolution:** restored autonomy 1',
+    '**Follow-up:** guard the config',
+    '### Symptoms',
+    '### Investigation',
+  ]) {
     expect(doc).toContain(section);
   }
   expect(doc).toMatch(/override-log`: ok/);
@@ -115,8 +133,14 @@ test('refused acks and resolutions say why and change nothing', async () => {
       [() => acknowledge(env.client, id, { incident: '9', by: 'duty-engineer' }), /no incident "9" in this watch/],
       [() => acknowledge(env.client, id, { incident: '1', by: 'mallory' }), /mallory is not on the plan's roster/],
       [() => acknowledge(env.client, id, { incident: '1', by: '' }), /by is required/],
-      [() => resolveIncident(env.client, id, { incident: '1', by: 'duty-engineer', rootCause: '', resolution: 'x' }), /root cause is required/],
-      [() => resolveIncident(env.client, id, { incident: '1', by: 'duty-engineer', rootCause: 'x', resolution: 'y'.repeat(5000) }), /resolution is too long/],
+      [
+        () => resolveIncident(env.client, id, { incident: '1', by: 'duty-engineer', rootCause: '', resolution: 'x' }),
+        /root cause is required/,
+      ],
+      [
+        () => resolveIncident(env.client, id, { incident: '1', by: 'duty-engineer', rootCause: 'x', resolution: 'y'.repeat(5000) }),
+        /resolution is too long/,
+      ],
     ];
     for (const [call, reason] of cases) {
       const err = (await call().catch((e: unknown) => e)) as Error;
@@ -132,14 +156,18 @@ test('refused acks and resolutions say why and change nothing', async () => {
 });
 
 test('an immediate-escalation trigger pages the escalation contact at once', async () => {
-  const outcome = (c: string, h: number): Scripted => (c === 'policy-show' && h === 8 ? { outcome: 'fail', severity: 'critical', triggers: ['kill-switch-unapproved'] } : 'ok');
+  const outcome = (c: string, h: number): Scripted =>
+    c === 'policy-show' && h === 8 ? { outcome: 'fail', severity: 'critical', triggers: ['kill-switch-unapproved'] } : 'ok';
   await withWatch({ outcome }, async (id) => {
     await env.sleep(8 * HOUR + 1 * MIN);
     const s = await watchStatusOf(env.client, id);
     const byTrigger = s.incidents.find((i) => i.trigger === 'kill-switch-unapproved')!;
     expect(byTrigger).toMatchObject({ severity: 'critical', holder: 'release-captain' });
     const rec = await incident(byTrigger.id);
-    expect(rec.pages[0]).toMatchObject({ to: 'release-captain', why: expect.stringMatching(/immediate escalation: Kill switch activated without approval/) });
+    expect(rec.pages[0]).toMatchObject({
+      to: 'release-captain',
+      why: expect.stringMatching(/immediate escalation: Kill switch activated without approval/),
+    });
     // The failing check has its own incident, paged to the on-call primary.
     expect(s.incidents.find((i) => !i.trigger)).toMatchObject({ check: 'policy-show', holder: 'duty-engineer' });
   });

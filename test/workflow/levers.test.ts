@@ -38,20 +38,43 @@ test('the kill switch needs a second, different approver; self-approval and outs
     await env.sleep(2 * HOUR);
     const req = await emergency(env.client, id, { lever: 'kill-switch', by: 'policy-steward', reason: 'compromised key' });
     expect(req).toMatchObject({ seq: 1, state: 'awaiting-approval', by: 'policy-steward' });
-    await refusedWith(approveLever(env.client, id, { request: '1', by: 'policy-steward' }), /a second person must approve: policy-steward asked for request 1/);
-    await refusedWith(approveLever(env.client, id, { request: '1', by: 'duty-engineer' }), /duty-engineer may not approve kill-switch \(approvers: release-captain, policy-steward\)/);
-    await refusedWith(emergency(env.client, id, { lever: 'kill-switch', by: 'duty-engineer', reason: 'again' }), /kill-switch is already awaiting approval \(request 1\)/);
-    await refusedWith(emergency(env.client, id, { lever: 'self-destruct', by: 'duty-engineer', reason: 'x' }), /no lever "self-destruct" in the plan/);
-    await refusedWith(emergency(env.client, id, { lever: 'restart-services', by: 'mallory', reason: 'x' }), /mallory is not on the plan's roster/);
+    await refusedWith(
+      approveLever(env.client, id, { request: '1', by: 'policy-steward' }),
+      /a second person must approve: policy-steward asked for request 1/,
+    );
+    await refusedWith(
+      approveLever(env.client, id, { request: '1', by: 'duty-engineer' }),
+      /duty-engineer may not approve kill-switch \(approvers: release-captain, policy-steward\)/,
+    );
+    await refusedWith(
+      emergency(env.client, id, { lever: 'kill-switch', by: 'duty-engineer', reason: 'again' }),
+      /kill-switch is already awaiting approval \(request 1\)/,
+    );
+    await refusedWith(
+      emergency(env.client, id, { lever: 'self-destruct', by: 'duty-engineer', reason: 'x' }),
+      /no lever "self-destruct" in the plan/,
+    );
+    await refusedWith(
+      emergency(env.client, id, { lever: 'restart-services', by: 'mallory', reason: 'x' }),
+      /mallory is not on the plan's roster/,
+    );
     await refusedWith(emergency(env.client, id, { lever: 'restart-services', by: 'duty-engineer', reason: ' ' }), /reason is required/);
     const approved = await approveLever(env.client, id, { request: '1', by: 'release-captain' });
     expect(approved).toMatchObject({ state: 'running', approvedBy: 'release-captain' });
     await env.sleep(10 * MIN);
     const s = await watchStatusOf(env.client, id);
-    expect(s.levers[0]).toMatchObject({ lever: 'kill-switch', state: 'done', approvedBy: 'release-captain', verify: { check: 'policy-show', outcome: 'ok' } });
+    expect(s.levers[0]).toMatchObject({
+      lever: 'kill-switch',
+      state: 'done',
+      approvedBy: 'release-captain',
+      verify: { check: 'policy-show', outcome: 'ok' },
+    });
   });
   expect(stub.levers).toEqual(['kill-switch']);
-  expect(stub.notifications.find((n) => n.kind === 'lever-approval-needed')).toMatchObject({ to: ['release-captain'], command: expect.stringMatching(/release-watch approve .* 1 --by <approver>/) });
+  expect(stub.notifications.find((n) => n.kind === 'lever-approval-needed')).toMatchObject({
+    to: ['release-captain'],
+    command: expect.stringMatching(/release-watch approve .* 1 --by <approver>/),
+  });
 });
 
 test('an unapproved lever request expires at its deadline and is recorded; nothing runs', async () => {
@@ -61,14 +84,18 @@ test('an unapproved lever request expires at its deadline and is recorded; nothi
     await env.sleep(61 * MIN); // the plan gives rollback approvals 1 h
     const s = await watchStatusOf(env.client, id);
     expect(s.levers[0]).toMatchObject({ lever: 'rollback', state: 'expired' });
-    await refusedWith(approveLever(env.client, id, { request: '1', by: 'release-captain' }), /request 1 \(rollback\) is not awaiting approval: expired/);
+    await refusedWith(
+      approveLever(env.client, id, { request: '1', by: 'release-captain' }),
+      /request 1 \(rollback\) is not awaiting approval: expired/,
+    );
   });
   expect(stub.levers).toEqual([]);
   expect(stub.notifications.some((n) => n.kind === 'lever-expired')).toBe(true);
 });
 
 test('services down: the watch restarts them by itself once, and never again without a person', async () => {
-  const down = (c: string, h: number): Scripted => (c === 'fast-pulse' && ((h >= 2 && h < 4) || (h >= 8 && h < 10)) ? { outcome: 'fail', severity: 'critical' } : 'ok');
+  const down = (c: string, h: number): Scripted =>
+    c === 'fast-pulse' && ((h >= 2 && h < 4) || (h >= 8 && h < 10)) ? { outcome: 'fail', severity: 'critical' } : 'ok';
   const stub = await withWatch({ outcome: down }, async (id) => {
     await env.sleep(11 * HOUR);
     const s = await watchStatusOf(env.client, id);
@@ -81,7 +108,8 @@ test('services down: the watch restarts them by itself once, and never again wit
 });
 
 test('a kill switch seen active without an approved request is an immediate escalation; with one it is not', async () => {
-  const killSwitchSeen = (c: string, h: number): Scripted => (c === 'policy-show' && (h === 4 || h === 12) ? { outcome: 'fail', severity: 'critical', triggers: ['kill-switch-unapproved'] } : 'ok');
+  const killSwitchSeen = (c: string, h: number): Scripted =>
+    c === 'policy-show' && (h === 4 || h === 12) ? { outcome: 'fail', severity: 'critical', triggers: ['kill-switch-unapproved'] } : 'ok';
   await withWatch({ outcome: killSwitchSeen }, async (id) => {
     await env.sleep(4 * HOUR + 5 * MIN);
     let s = await watchStatusOf(env.client, id);

@@ -28,7 +28,10 @@ afterAll(async () => {
 });
 
 const incident = (id: string) => env.client.workflow.getHandle(id).query(incidentQuery);
-const failing = (check: string, hour: number) => (c: string, h: number): Scripted => (c === check && h >= hour ? { outcome: 'fail', severity: 'critical' } : 'ok');
+const failing =
+  (check: string, hour: number) =>
+  (c: string, h: number): Scripted =>
+    c === check && h >= hour ? { outcome: 'fail', severity: 'critical' } : 'ok';
 
 test('an incident outlives its watch: it is still answered by the incident itself, validated and signed the same way', async () => {
   // A three-hour watch with no checkpoints: it completes at hour 3 with incident 1 (hour 2) still open.
@@ -39,17 +42,32 @@ test('an incident outlives its watch: it is still answered by the incident itsel
     expect((await incident(incidentId)).state).toBe('open');
 
     const refusedWith = async (call: () => Promise<unknown>) => ((await call().catch((e: unknown) => e)) as Error).message;
-    expect(await refusedWith(() => acknowledge(env.client, id, { incident: '1', by: 'mallory' }))).toBe("mallory is not on the plan's roster");
-    expect(await refusedWith(() => acknowledge(env.client, id, { incident: '2', by: 'duty-engineer' }))).toBe('no incident "2" in this watch');
+    expect(await refusedWith(() => acknowledge(env.client, id, { incident: '1', by: 'mallory' }))).toBe(
+      "mallory is not on the plan's roster",
+    );
+    expect(await refusedWith(() => acknowledge(env.client, id, { incident: '2', by: 'duty-engineer' }))).toBe(
+      'no incident "2" in this watch',
+    );
     const forged = signRequest(id, 'ack', { incident: '1', by: 'duty-engineer' }, readKeyFile(join(KEYS, 'policy-steward.key')));
-    expect(await refusedWith(() => acknowledge(env.client, id, forged))).toMatch(/^signature does not verify with duty-engineer's public key/);
+    expect(await refusedWith(() => acknowledge(env.client, id, forged))).toMatch(
+      /^signature does not verify with duty-engineer's public key/,
+    );
     expect((await incident(incidentId)).state).toBe('open');
 
     const acked = await acknowledge(env.client, id, { incident: '1', by: 'duty-engineer' });
     expect(acked).toEqual({ id: incidentId, seq: 1, state: 'acknowledged', holder: 'duty-engineer' });
-    const resolved = await resolveIncident(env.client, id, { incident: `${id}/incident-1`, by: 'duty-engineer', rootCause: 'ollama OOM', resolution: 'restarted' });
+    const resolved = await resolveIncident(env.client, id, {
+      incident: `${id}/incident-1`,
+      by: 'duty-engineer',
+      rootCause: 'ollama OOM',
+      resolution: 'restarted',
+    });
     expect(resolved).toMatchObject({ state: 'resolved', holder: 'duty-engineer' });
-    expect(await env.client.workflow.getHandle(incidentId).result()).toMatchObject({ state: 'resolved', resolvedBy: 'duty-engineer', rootCause: 'ollama OOM' });
+    expect(await env.client.workflow.getHandle(incidentId).result()).toMatchObject({
+      state: 'resolved',
+      resolvedBy: 'duty-engineer',
+      rootCause: 'ollama OOM',
+    });
   });
   expect(stub.documents).toHaveLength(1);
   expect(stub.documents[0].markdown).toContain('**Root Cause:** ollama OOM');

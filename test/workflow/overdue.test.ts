@@ -62,7 +62,9 @@ test('checkpoint reminders that came due while no worker was up go out as one, n
   expect(reminders[1].eventId).toMatch(new RegExp(`:escalation:${after.escalations}$`));
   expect(reminders[1].text).toContain(`${folded.length} earlier reminder(s) came due while release-watch was down`);
   // Every reminder number is either sent or folded into the one sent after it.
-  expect([...folded, before.escalations, after.escalations].sort((a, b) => a - b)).toEqual(Array.from({ length: after.escalations }, (_, k) => k + 1));
+  expect([...folded, before.escalations, after.escalations].sort((a, b) => a - b)).toEqual(
+    Array.from({ length: after.escalations }, (_, k) => k + 1),
+  );
   // The next reminder stays on the checkpoint's grid.
   expect((Date.parse(after.deadline!) - Date.parse(before.deadline!)) % HOUR_MS_FOLDED).toBe(0);
 });

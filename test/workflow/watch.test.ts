@@ -87,11 +87,19 @@ test('refused decisions say why and change nothing; a refused signal is recorded
     expect(after.refused[0]).toMatchObject({ via: 'signal', reason: expect.stringMatching(/"release" is not allowed/) });
 
     // A signal signed with someone else's key is recorded as refused too, and changes nothing.
-    const forged = signRequest(id, 'decide', { checkpoint: '12h', decision: 'continue' as const, by: 'release-captain' }, readKeyFile(join(KEYS, 'duty-engineer.key')));
+    const forged = signRequest(
+      id,
+      'decide',
+      { checkpoint: '12h', decision: 'continue' as const, by: 'release-captain' },
+      readKeyFile(join(KEYS, 'duty-engineer.key')),
+    );
     await decideBySignal(env.client, id, forged);
     const afterForged = await watchStatusOf(env.client, id);
     expect(afterForged.checkpoints).toEqual(before.checkpoints);
-    expect(afterForged.refused[1]).toMatchObject({ via: 'signal', reason: expect.stringMatching(/^signature does not verify with release-captain's public key/) });
+    expect(afterForged.refused[1]).toMatchObject({
+      via: 'signal',
+      reason: expect.stringMatching(/^signature does not verify with release-captain's public key/),
+    });
 
     // A valid signal is applied like the update.
     await decideBySignal(env.client, id, { checkpoint: '12h', decision: 'continue', by: 'duty-engineer' });
@@ -118,7 +126,10 @@ test('an unanswered checkpoint escalates at its deadline and again every deadlin
     expect(s.checkpoints[0].state).toBe('pending');
   });
   const reminders = stub.notifications.filter((n) => n.kind === 'checkpoint-unanswered');
-  expect(reminders.map((n) => n.eventId)).toEqual([expect.stringMatching(/checkpoint:12h:escalation:1$/), expect.stringMatching(/checkpoint:12h:escalation:2$/)]);
+  expect(reminders.map((n) => n.eventId)).toEqual([
+    expect.stringMatching(/checkpoint:12h:escalation:1$/),
+    expect.stringMatching(/checkpoint:12h:escalation:2$/),
+  ]);
   expect(reminders[0].to).toEqual(['release-captain']);
 });
 
@@ -127,7 +138,13 @@ test('a failing check opens an incident, fails the criteria, and gates release',
     await env.sleep(12.2 * HOUR);
     const s = await watchStatusOf(env.client, id);
     expect(s.incidents).toHaveLength(1);
-    expect(s.incidents[0]).toMatchObject({ check: 'fast-pulse', severity: 'critical', openedHour: 5, holder: 'release-captain', state: 'recovered' });
+    expect(s.incidents[0]).toMatchObject({
+      check: 'fast-pulse',
+      severity: 'critical',
+      openedHour: 5,
+      holder: 'release-captain',
+      state: 'recovered',
+    });
     // Two loops of the 0-12 h chain 15 min apart from hour 5, then reminders, until it recovered at hour 7
     // (the page due at exactly 7.0 races the recovery of that same moment).
     expect(s.incidents[0].pages).toBeGreaterThanOrEqual(8);

@@ -34,7 +34,10 @@ export function remindDue(w: WatchRun, now: number): void {
     cp.escalations += count;
     cp.deadlineAt = next;
     const to = onCallAt(plan, w.hourNow()).escalation;
-    w.audit('checkpoint-escalation', `${cp.title} unanswered; escalation ${cp.escalations} to ${to}${count > 1 ? ` (${count - 1} folded in)` : ''}`);
+    w.audit(
+      'checkpoint-escalation',
+      `${cp.title} unanswered; escalation ${cp.escalations} to ${to}${count > 1 ? ` (${count - 1} folded in)` : ''}`,
+    );
     w.notify(checkpointUnanswered(state, cp, to, count - 1));
   }
 }
@@ -57,7 +60,8 @@ export function decide(w: WatchRun, d: Decide, via: 'update' | 'signal'): void {
 
 function carryOut(w: WatchRun, e: DecisionEffect, d: Decide): void {
   w.audit(e.kind, e.text);
-  if (e.kind === 'rollback-lever') requestRollback(w, d.by, d.note ? `checkpoint ${d.checkpoint}: ${d.note}` : `checkpoint ${d.checkpoint}`);
+  if (e.kind === 'rollback-lever')
+    requestRollback(w, d.by, d.note ? `checkpoint ${d.checkpoint}: ${d.note}` : `checkpoint ${d.checkpoint}`);
   if (e.kind === 'notify-escalation') w.notify(checkpointEscalated(d.checkpoint, e.text, e.to!));
 }
 

@@ -11,7 +11,9 @@ export function runCheck(w: WatchRun, checkId: string, hour: number, label: stri
   const { plan, state } = w;
   const check = plan.checks[checkId];
   const { runCheck } = proxyActivities<Activities>(probeRun(parseDuration(check.probe.timeout), `${label}: ${checkId}`));
-  const triggers = [...plan.escalation.immediate, ...plan.escalation.scheduled].filter((t) => t.check === checkId && t.when).map((t) => ({ name: t.name, when: t.when! }));
+  const triggers = [...plan.escalation.immediate, ...plan.escalation.scheduled]
+    .filter((t) => t.check === checkId && t.when)
+    .map((t) => ({ name: t.name, when: t.when! }));
   return runCheck({
     watchId: state.watchId,
     checkId,
@@ -24,6 +26,16 @@ export function runCheck(w: WatchRun, checkId: string, hour: number, label: stri
     first: !(checkId in state.cursors),
   }).catch((err: unknown): CheckResult => {
     const reason = `probe could not run: ${String((err as Error)?.cause ?? (err as Error)?.message ?? err)}`.slice(0, 500);
-    return { checkId, hour, outcome: 'fail', reason, conditions: [], durationMs: 0, triggers: [], evidence: reason, startedAt: new Date().toISOString() };
+    return {
+      checkId,
+      hour,
+      outcome: 'fail',
+      reason,
+      conditions: [],
+      durationMs: 0,
+      triggers: [],
+      evidence: reason,
+      startedAt: new Date().toISOString(),
+    };
   });
 }

@@ -24,7 +24,12 @@ export async function writeDailyReport(w: WatchRun, hour: number): Promise<void>
     w.notify(scheduledEscalation(day, findings, to));
   }
   try {
-    const res = await writeReport({ kind: 'daily', hour, status: watchStatus(plan, state, Date.now(), w.hourMs, 0), reportsDir: plan.notify.reportsDir });
+    const res = await writeReport({
+      kind: 'daily',
+      hour,
+      status: watchStatus(plan, state, Date.now(), w.hourMs, 0),
+      reportsDir: plan.notify.reportsDir,
+    });
     state.reports.push({ hour, kind: 'daily', path: res.path });
     w.audit('report', `daily report written: ${res.path}`, hour);
   } catch (err) {
@@ -36,7 +41,12 @@ export async function writeFinalReport(w: WatchRun): Promise<void> {
   const { plan, state } = w;
   const hour = round1(w.hourNow());
   try {
-    const res = await writeReport({ kind: 'final', hour, status: watchStatus(plan, state, Date.now(), w.hourMs, 0), reportsDir: plan.notify.reportsDir });
+    const res = await writeReport({
+      kind: 'final',
+      hour,
+      status: watchStatus(plan, state, Date.now(), w.hourMs, 0),
+      reportsDir: plan.notify.reportsDir,
+    });
     state.reports.push({ hour, kind: 'final', path: res.path });
   } catch {
     // the history still holds everything the report would have said

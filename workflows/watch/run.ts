@@ -89,12 +89,20 @@ export class WatchRun {
           // A sink whose URL or key is missing on the worker is reported once, not per notification.
           for (const sink of res.unconfigured) {
             if (!state.notifications.undelivered.some((u) => u.sink === sink && u.eventId === 'unconfigured')) {
-              state.notifications.undelivered.push({ eventId: 'unconfigured', sink, error: 'not configured on the worker (its environment variable is unset)' });
+              state.notifications.undelivered.push({
+                eventId: 'unconfigured',
+                sink,
+                error: 'not configured on the worker (its environment variable is unset)',
+              });
             }
           }
         },
         (err: unknown) => {
-          state.notifications.undelivered.push({ eventId: notification.eventId, sink: 'all', error: String((err as Error)?.message ?? err) });
+          state.notifications.undelivered.push({
+            eventId: notification.eventId,
+            sink: 'all',
+            error: String((err as Error)?.message ?? err),
+          });
         },
       ),
     );
