@@ -16,19 +16,6 @@ export interface ProcessSpec {
   env?: NodeJS.ProcessEnv;
 }
 
-// Every process started here and still running, killed if the test process exits without stopping
-// them (a failed assertion before `stop()`, an uncaught error).
-const live = new Set<number>();
-process.once('exit', () => {
-  for (const pid of live) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
-
 let clockTicks: number | undefined;
 function ticksPerSecond(): number {
   clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -100,8 +87,13 @@ export class ClusterProcess {
     const log = openSync(this.spec.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(this.spec.command, this.spec.args, {
+      // setpriv sets a parent-death signal and then execs the command (same pid): when the test
+      // process dies, even by SIGKILL or without stopping its cluster, the cluster dies with it.
+      child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', this.spec.command, ...this.spec.args], {
         stdio: ['ignore', log, log],
+        // Its own process group: a Ctrl-C at the terminal reaches the test or script, which stops
+        // the cluster in order, not every process at once.
+        detached: true,
         uid: this.spec.uid,
         gid: this.spec.gid,
         env: this.spec.env ?? process.env,
@@ -111,11 +103,11 @@ export class ClusterProcess {
     }
     const pid = child.pid;
     if (pid === undefined) throw new Error(`${this.spec.name} did not start (${this.spec.command}); see ${this.spec.logFile}`);
-    live.add(pid);
+    // A test that never stops its cluster must not keep Node running (the parent-death signal ends the cluster).
+    child.unref();
     this.child = child;
     this.exit = new Promise((resolve) => {
       child.once('exit', () => {
-        live.delete(pid);
         if (this.child === child) this.child = undefined;
         resolve();
       });
@@ -141,6 +133,7 @@ export class ClusterProcess {
     const child = this.child;
     if (!child || child.pid === undefined) return;
     const pid = child.pid;
+    child.ref(); // Node waits for its exit now
     const children = childrenOf(pid);
     this.earlierTicks += this.ownTicks(pid, children);
     const exit = this.exit;
