@@ -3,6 +3,7 @@
 // completion through a SIGKILL of matching, a SIGKILL of history and restarts of PostgreSQL.
 import { existsSync } from 'node:fs';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Cluster, startCluster } from '../helpers/cluster';
@@ -70,6 +71,28 @@ function startBatch(label: string, count = BATCH): Promise<WorkflowHandle<typeof
 async function eventTypes(handle: WorkflowHandle): Promise<number[]> {
   const history = await handle.fetchHistory();
   return (history.events ?? []).map((e) => e.eventType ?? 0);
+}
+
+/** When the first event of `type` was written (ms since the epoch). */
+async function eventTime(handle: WorkflowHandle, type: number): Promise<number> {
+  const event = (await handle.fetchHistory()).events?.find((e) => e.eventType === type);
+  if (!event?.eventTime) throw new Error(`${handle.workflowId} has no event of type ${type}`);
+  return tsToMs(event.eventTime);
+}
+
+/** The latest moment one of the workflows' timers is due. */
+async function lastTimerDue(handles: WorkflowHandle[]): Promise<number> {
+  const started = await Promise.all(handles.map((h) => eventTime(h, EventType.EVENT_TYPE_TIMER_STARTED)));
+  return Math.max(...started) + TIMER_MS;
+}
+
+/** The outage lasts until every timer is overdue: they can only fire once the part is back. */
+async function untilOverdue(due: number): Promise<void> {
+  await until(() => Date.now() > due + 500, 'every timer to be overdue', 30_000, 100);
+}
+
+async function expectFiredAfter(handles: WorkflowHandle[], back: number): Promise<void> {
+  for (const h of handles) expect(await eventTime(h, EventType.EVENT_TYPE_TIMER_FIRED)).toBeGreaterThanOrEqual(back);
 }
 
 async function untilEvery(handles: WorkflowHandle[], type: number, what: string): Promise<void> {
@@ -149,20 +172,24 @@ test('matching is SIGKILLed while workflows wait on timers; the timers fire whil
     expect(cluster.cpuSeconds().matching).toBeGreaterThanOrEqual(cpuBefore); // earlier incarnations count
   }));
 
-test('history is SIGKILLed while workflows wait on timers; started again, it takes its shards back and the workflows complete', () =>
+test('history is SIGKILLed while workflows wait on timers and stays down past their due time; started again, it takes its shards back, fires them and the workflows complete', () =>
   cluster.keepOnFailure(async () => {
     const handles = await startBatch('history');
     await untilEvery(handles, EventType.EVENT_TYPE_TIMER_STARTED, 'every timer to start');
+    const due = await lastTimerDue(handles);
     const history = cluster.services.history;
     const before = history.pid;
 
     await history.kill('SIGKILL');
     expect(running(before)).toBe(false);
     expect(history.pid).toBe(0);
+    await untilOverdue(due);
 
+    const back = Date.now();
     await history.start();
     expect(history.pid).not.toBe(before);
     await expectCompleted(handles);
+    await expectFiredAfter(handles, back);
   }));
 
 test('PostgreSQL restarts (fast shutdown) while workflows wait on timers; the workflows complete', () =>
@@ -177,17 +204,21 @@ test('PostgreSQL restarts (fast shutdown) while workflows wait on timers; the wo
     await expectCompleted(handles);
   }));
 
-test('PostgreSQL is SIGKILLed with its backends while workflows wait on timers; started again (crash recovery), the workflows complete', () =>
+test('PostgreSQL is SIGKILLed with its backends while workflows wait on timers and stays down past their due time; started again (crash recovery), the workflows complete', () =>
   cluster.keepOnFailure(async () => {
     const handles = await startBatch('pg-kill');
     await untilEvery(handles, EventType.EVENT_TYPE_TIMER_STARTED, 'every timer to start');
+    const due = await lastTimerDue(handles);
     const before = cluster.postgres.pid;
 
     await cluster.postgres.kill('SIGKILL');
     expect(running(before)).toBe(false);
     expect(cluster.postgres.pid).toBe(0);
+    await untilOverdue(due);
 
+    const back = Date.now();
     await cluster.postgres.start();
     expect(cluster.postgres.pid).not.toBe(before);
     await expectCompleted(handles);
+    await expectFiredAfter(handles, back);
   }));

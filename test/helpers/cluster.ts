@@ -102,7 +102,12 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
   const dynamicConfigFile = join(dir, 'dynamic-config.yaml');
   writeFileSync(dynamicConfigFile, dynamicConfigYaml(opts.dynamicConfig));
-  await validateDynamicConfig(dynamicConfigFile);
+  try {
+    await validateDynamicConfig(dynamicConfigFile);
+  } catch (err) {
+    if (!opts.dir) rmSync(dir, { recursive: true, force: true }); // nothing ran: nothing to read
+    throw err;
+  }
 
   const [pgPort, ...servicePorts] = await freePorts(1 + 2 * SERVICE_NAMES.length);
   const ports = Object.fromEntries(
@@ -273,8 +278,9 @@ async function registerNamespace(connection: Connection, namespace: string): Pro
 }
 
 /**
- * The namespace is known to every service once a workflow can be started in it (frontend and
- * history) and its first task reaches matching. The probe workflow is then terminated and deleted.
+ * The namespace is known where a workflow needs it once one can be started in it (frontend and
+ * history; matching reads a namespace it does not know yet). The probe workflow, on a task queue
+ * of its own, is then terminated and deleted.
  */
 async function untilNamespaceServes(client: Client): Promise<void> {
   const workflowId = `cluster-ready-probe-${Date.now()}`;
@@ -295,7 +301,7 @@ async function validateDynamicConfig(file: string): Promise<void> {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.startsWith('warning:') || l.startsWith('error:'));
-  if (problems.length > 0) throw new Error(`dynamic config refused (${file}):\n${problems.join('\n')}`);
+  if (problems.length > 0) throw new Error(`the cluster's dynamic config was refused by the server:\n${problems.join('\n')}`);
 }
 
 /**
