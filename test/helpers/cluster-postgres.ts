@@ -46,8 +46,8 @@ export interface PostgresServer {
   restart(): Promise<void>;
 }
 
-/** Creates the data folder under `dir` and starts the server on `port`; resolves once it accepts connections. */
-export async function startPostgres(dir: string, port: number): Promise<PostgresServer> {
+/** Creates the data folder under `dir` (initdb); `start()` then runs the server on `port`. */
+export async function preparePostgres(dir: string, port: number, signal?: AbortSignal): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const user = runAs();
   const home = join(dir, 'postgres');
@@ -96,12 +96,12 @@ export async function startPostgres(dir: string, port: number): Promise<Postgres
       `PostgreSQL on port ${port} to accept connections (log: ${logFile})`,
       60_000,
       100,
+      signal,
     );
   const start = async () => {
     server.spawn();
     await server.whileRunning(ready());
   };
-  await start();
   return {
     port,
     process: server,

@@ -13,7 +13,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { temporal, grpc as grpcProto } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { dynamicConfigYaml, SERVICE_NAMES, ServiceName, ServicePorts, serverConfigYaml } from './cluster-config';
-import { PG_ROLE, PostgresServer, startPostgres } from './cluster-postgres';
+import { PG_ROLE, PostgresServer, preparePostgres } from './cluster-postgres';
 import { ClusterProcess } from './cluster-process';
 import { setUpSchemas } from './cluster-schema';
 import { until } from './poll';
@@ -68,9 +68,9 @@ export interface Cluster {
 }
 
 export interface ClusterOptions {
-  /** Where to put everything (created if missing); a new temporary folder by default. */
+  /** Where to put everything (created if missing, kept at `stop()`); a new temporary folder by default. */
   dir?: string;
-  /** Keep the folder at `stop()`. */
+  /** Keep the (temporary) folder at `stop()`. */
   keep?: boolean;
   /** More dynamic config (or overrides of the defaults in cluster-config.ts): key to value. */
   dynamicConfig?: Record<string, unknown>;
@@ -142,11 +142,15 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 
   let postgres: PostgresServer | undefined;
   let connection: Connection | undefined;
-  let keep = opts.keep ?? false;
+  // A folder the caller named is the caller's: it stays.
+  let keep = opts.keep ?? opts.dir !== undefined;
   let stopped = false;
+  // Ends the readiness polls still running when a start fails or the cluster is stopped.
+  const stopping = new AbortController();
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    stopping.abort();
     await connection?.close().catch(() => undefined);
     await Promise.all(Object.values(processes).map((p) => p.kill('SIGTERM', 10_000)));
     await postgres?.process.kill('SIGINT');
@@ -159,7 +163,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
       const serviceAddress = `127.0.0.1:${ports[name].grpc}`;
       const start = async () => {
         proc.spawn();
-        await proc.whileRunning(untilServing(name, serviceAddress, proc));
+        await proc.whileRunning(untilServing(name, serviceAddress, proc, stopping.signal));
       };
       const service: ClusterService = {
         name,
@@ -179,7 +183,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   ) as Record<ServiceName, ClusterService>;
 
   try {
-    postgres = await startPostgres(dir, pgPort);
+    postgres = await preparePostgres(dir, pgPort, stopping.signal);
+    await postgres.start();
     await setUpSchemas({ sqlTool: SQL_TOOL, schemaDir: join(SERVER_DIR, 'schema'), port: pgPort, user: PG_ROLE });
     await Promise.all(SERVICE_NAMES.map((name) => services[name].start()));
     connection = await Connection.connect({ address });
@@ -223,7 +228,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 }
 
 /** Polls the service's gRPC health until it reports SERVING (history does once it owns its shards). */
-async function untilServing(name: ServiceName, address: string, proc: ClusterProcess): Promise<void> {
+async function untilServing(name: ServiceName, address: string, proc: ClusterProcess, signal: AbortSignal): Promise<void> {
   const connection = Connection.lazy({ address });
   try {
     await until(
@@ -236,6 +241,7 @@ async function untilServing(name: ServiceName, address: string, proc: ClusterPro
       `${name} on ${address} to serve (log: ${proc.spec.logFile})`,
       START_TIMEOUT_MS,
       200,
+      signal,
     );
   } finally {
     await connection.close();
