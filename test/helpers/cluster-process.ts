@@ -101,8 +101,9 @@ export class ClusterProcess {
     } finally {
       closeSync(log); // the child has its own copy
     }
+    child.on('error', () => undefined); // a spawn failure: no pid, reported just below
     const pid = child.pid;
-    if (pid === undefined) throw new Error(`${this.spec.name} did not start (${this.spec.command}); see ${this.spec.logFile}`);
+    if (pid === undefined) throw new Error(`${this.spec.name} did not start (setpriv ${this.spec.command}); see ${this.spec.logFile}`);
     // A test that never stops its cluster must not keep Node running (the parent-death signal ends the cluster).
     child.unref();
     this.child = child;
