@@ -89,7 +89,10 @@ export class Gauge implements Family {
   ) {}
 
   render(): string[] {
-    return [...header(this.name, this.help, 'gauge'), ...this.read().map((s) => `${this.name}${labelText(s.labels)} ${numberText(s.value)}`)];
+    return [
+      ...header(this.name, this.help, 'gauge'),
+      ...this.read().map((s) => `${this.name}${labelText(s.labels)} ${numberText(s.value)}`),
+    ];
   }
 }
 
