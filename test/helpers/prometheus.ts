@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { until } from './poll';
 
@@ -48,6 +48,13 @@ export function prometheusBinary(): string {
     if (dir && isExecutable(candidate)) return candidate;
   }
   throw new Error(INSTALL_HINT);
+}
+
+/** promtool, from the same package as the prometheus binary. */
+export function promtoolBinary(): string {
+  const beside = join(dirname(prometheusBinary()), 'promtool');
+  if (!isExecutable(beside)) throw new Error(`no promtool beside ${prometheusBinary()}. ${INSTALL_HINT}`);
+  return beside;
 }
 
 export async function startPrometheus(opts: PrometheusOptions): Promise<PrometheusServer> {

@@ -1,5 +1,6 @@
 // The prometheus probe's query client and result reading against a real Prometheus (1 s scrapes) that
 // scrapes a stand-in service whose error rate and latency the test sets, and the simulator.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { aggregateRange, baselineRange, formatNumber, formatSeconds, promValues,
 import type { Simulator } from '../../sim/server';
 import { startMetricsService, type MetricsService } from '../helpers/metrics-service';
 import { until } from '../helpers/poll';
-import { startPrometheus, type PrometheusServer } from '../helpers/prometheus';
+import { promtoolBinary, startPrometheus, type PrometheusServer } from '../helpers/prometheus';
 import { proxyTo, selfSignedCertificate, startSilentServer, startStandIn, type Certificate } from '../helpers/stand-ins';
 import { post, startTestSim, stopTestSim } from '../sim/helpers';
 
@@ -151,6 +152,15 @@ describe('queries', () => {
     expect((answer as { reason: string }).reason).toBe(
       `Prometheus at ${prom.url} answered the query "http_requests_total" with more than 256 bytes; narrow the query (aggregate with sum by, or a shorter range or larger step)`,
     );
+  });
+
+  it("exports /metrics pages that promtool's linter passes (the stand-in's and the simulator's)", async () => {
+    for (const url of [svc.url, sim.url]) {
+      const page = await (await fetch(`${url}/metrics`)).text();
+      expect(page).toMatch(/^# HELP /);
+      // Exits non-zero, printing the problems, on a page that breaks the format or its conventions.
+      expect(execFileSync(promtoolBinary(), ['check', 'metrics'], { input: page, encoding: 'utf8' })).toBe('');
+    }
   });
 
   it('scrapes the simulator: its /metrics is valid exposition format', async () => {
