@@ -51,7 +51,7 @@ export async function queryPrometheus(q: PromQuery, env: NodeJS.ProcessEnv = pro
 
   const prepared = await prepare(q, env);
   if ('error' in prepared) return fail('unconfigured', `cannot run the query ${quoted}: ${prepared.error}`);
-  const { endpoint, form, headers, tls } = prepared;
+  const { endpoint, form, headers, tls, maxBytes } = prepared;
   const where = `Prometheus at ${q.url}`;
 
   const cancelled = [q.signal, cancellationSignal()].filter((s): s is AbortSignal => s !== undefined);
@@ -63,12 +63,8 @@ export async function queryPrometheus(q: PromQuery, env: NodeJS.ProcessEnv = pro
   for (const s of cancelled) s.addEventListener('abort', onCancel);
   const stopHeartbeats = startHeartbeats(() => ({ url: q.url, elapsedMs: Math.round(elapsed()) }));
   try {
-    const answer = await post(endpoint, form, headers, tls, q.maxBytes ?? DEFAULT_MAX_BYTES, deadline.signal);
-    return read(
-      answer,
-      { where, quoted, usedAuth: headers.authorization !== undefined, maxBytes: q.maxBytes ?? DEFAULT_MAX_BYTES },
-      elapsed,
-    );
+    const answer = await post(endpoint, form, headers, tls, maxBytes, deadline.signal);
+    return read(answer, { where, quoted, usedAuth: headers.authorization !== undefined, maxBytes }, elapsed);
   } catch (err) {
     const cancel = cancelled.find((s) => s.aborted);
     if (cancel) throw cancel.reason;
@@ -86,6 +82,7 @@ export async function queryPrometheus(q: PromQuery, env: NodeJS.ProcessEnv = pro
 }
 
 interface Prepared {
+  maxBytes: number;
   endpoint: URL;
   form: string;
   headers: Record<string, string>;
@@ -108,6 +105,8 @@ async function prepare(q: PromQuery, env: NodeJS.ProcessEnv): Promise<Prepared |
   if (!(q.timeoutMs > 0) || !Number.isFinite(q.timeoutMs))
     return { error: `the timeout must be a positive number of ms (got ${q.timeoutMs})` };
   if (q.query.trim() === '') return { error: 'the query is empty' };
+  const maxBytes = q.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes <= 0) return { error: `maxBytes must be a positive whole number (got ${maxBytes})` };
   const form = new URLSearchParams({ query: q.query });
   // Prometheus stops evaluating when we would stop waiting (it caps this at its own --query.timeout).
   form.set('timeout', seconds(q.timeoutMs));
@@ -141,7 +140,7 @@ async function prepare(q: PromQuery, env: NodeJS.ProcessEnv): Promise<Prepared |
       return { error: `cannot read the CA file ${q.tls.caFile} (${errorCode(err) ?? (err as Error).message})` };
     }
   }
-  return { endpoint, form: form.toString(), headers, tls };
+  return { endpoint, form: form.toString(), headers, tls, maxBytes };
 }
 
 function credentials(auth: PromQuery['auth'], env: NodeJS.ProcessEnv): { header?: string } | { error: string } {
@@ -173,7 +172,20 @@ interface RawAnswer {
   truncated: boolean;
 }
 
-function post(
+/** A kept-alive connection the server had already closed when we reused it: the query never reached Prometheus. */
+class StaleConnection extends Error {}
+
+/** Sends the query; once more on a fresh connection when a kept-alive one turns out closed (a query only reads, so sending it twice is safe). */
+async function post(...args: Parameters<typeof postOnce>): Promise<RawAnswer> {
+  try {
+    return await postOnce(...args);
+  } catch (err) {
+    if (err instanceof StaleConnection && !args[5].aborted) return postOnce(...args);
+    throw err instanceof StaleConnection ? err.cause : err;
+  }
+}
+
+function postOnce(
   endpoint: URL,
   form: string,
   headers: Record<string, string>,
@@ -205,7 +217,9 @@ function post(
         if (!res.complete) reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }));
       });
     });
-    req.on('error', reject);
+    req.on('error', (err) =>
+      reject(req.reusedSocket && errorCode(err) === 'ECONNRESET' ? new StaleConnection(err.message, { cause: err }) : err),
+    );
     req.end(form);
   });
 }

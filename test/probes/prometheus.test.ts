@@ -268,6 +268,14 @@ describe('behind TLS and credentials', () => {
       kind: 'unconfigured',
       reason: expect.stringContaining('basic auth needs both basicUserEnv and basicPasswordEnv'),
     });
+    expect(await ask('up', { auth: { bearerTokenEnv: 'BAD_TOKEN' } }, { BAD_TOKEN: 'line\nbreak' })).toMatchObject({
+      kind: 'unconfigured',
+      reason: 'cannot run the query "up": a header (the credentials?) has characters HTTP does not allow',
+    });
+    expect(await ask('up', { maxBytes: 0 })).toMatchObject({
+      kind: 'unconfigured',
+      reason: 'cannot run the query "up": maxBytes must be a positive whole number (got 0)',
+    });
     expect(await ask('up', { url: 'prometheus:9090' })).toMatchObject({
       kind: 'unconfigured',
       reason: 'cannot run the query "up": the Prometheus URL prometheus:9090 must start with http:// or https://',
@@ -300,6 +308,34 @@ describe('answers that are not Prometheus', () => {
         kind: 'timeout',
         reason: 'Prometheus gave up evaluating the query "up" (timeout): query timed out in query execution',
       });
+    } finally {
+      await standIn.stop();
+    }
+  });
+});
+
+describe('kept-alive connections', () => {
+  it('sends a query again on a fresh connection when the kept-alive one was closed', async () => {
+    // Answers the first request on each connection; drops a connection on its second (as a server that
+    // closed it while idle would look to the client). A query only reads, so sending it twice is safe.
+    const perSocket = new WeakMap<object, number>();
+    let dropped = 0;
+    const standIn = await startStandIn((req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1;
+      perSocket.set(req.socket, n);
+      if (n > 1) {
+        dropped++;
+        req.socket.destroy();
+        return;
+      }
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"status":"success","data":{"resultType":"scalar","result":[1,"7"]}}');
+    });
+    try {
+      expect(await ask('vector(7)', { url: standIn.url })).toMatchObject({ ok: true, result: [1, '7'] });
+      expect(await ask('vector(7)', { url: standIn.url })).toMatchObject({ ok: true, result: [1, '7'] });
+      expect(dropped).toBe(1);
     } finally {
       await standIn.stop();
     }
