@@ -45,3 +45,6 @@ done
 mkdir -p "$TOOLS"
 printf '{"temporal":"%s","testServer":"%s"}\n' "$temporal" "$test_server" > "$TOOLS/paths.json"
 echo "setup: temporal=$temporal" >&2
+
+# Prometheus for the prometheus probe's tests and bench (apt-get; says so and goes on when it cannot).
+bash scripts/setup-prometheus.sh

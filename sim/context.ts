@@ -6,6 +6,7 @@ import type { HangGate } from './hang';
 import type { Reply, Req } from './http';
 import type { LogWriter } from './logs';
 import type { SimState } from './state';
+import type { SimMetrics } from './telemetry';
 
 export interface SimContext {
   readonly dir: string;
@@ -15,6 +16,8 @@ export interface SimContext {
   readonly faults: FaultSet;
   readonly log: LogWriter;
   readonly gate: HangGate;
+  /** What /metrics exports. */
+  readonly metrics: SimMetrics;
   /** Emits 'hanging' (count) when a request starts to hang, 'fault' (change, fault) on changes. */
   readonly events: EventEmitter;
 }

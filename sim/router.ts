@@ -8,6 +8,7 @@ import { garbage } from './garbage';
 import { HttpError, json, readBody, type Reply, type Req } from './http';
 import { onTraffic } from './log-events';
 import { countRequest } from './state';
+import { recordRequest, UNMATCHED } from './telemetry';
 
 function match(route: Route, path: string): Record<string, string> | undefined {
   if (typeof route.path === 'string') return route.path === path ? {} : undefined;
@@ -56,6 +57,7 @@ export async function dispatch(
   });
   const signal = AbortSignal.any([closing, gone.signal]);
   let reply: Reply;
+  let routeName = UNMATCHED;
   try {
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = req.method ?? 'GET';
@@ -64,7 +66,8 @@ export async function dispatch(
     if ('status' in found) {
       reply = found;
     } else {
-      countRequest(ctx.state, `${method} ${found.route.name ?? String(found.route.path)}`);
+      routeName = found.route.name ?? String(found.route.path);
+      countRequest(ctx.state, `${method} ${routeName}`);
       const r: Req = { method, path: url.pathname, params: found.params, headers: req.headers, raw, startedAt };
       reply = await run(ctx, found.route, r, signal);
     }
@@ -76,6 +79,7 @@ export async function dispatch(
     reply = err instanceof HttpError ? json(err.status, err.body) : json(500, { error: (err as Error).message });
   }
   if (res.destroyed) return;
+  recordRequest(ctx.metrics, routeName, req.method ?? 'GET', reply.status, (Date.now() - startedAt) / 1000);
   res.writeHead(reply.status, { 'content-type': reply.type, 'cache-control': 'no-store' });
   res.end(reply.body);
 }

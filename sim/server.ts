@@ -15,6 +15,7 @@ import { dispatch } from './router';
 import { ROUTES } from './routes';
 import { adminState } from './routes/admin';
 import { createState } from './state';
+import { createSimMetrics } from './telemetry';
 
 export const DEFAULT_HMAC_SECRET = 'symphony-sim-secret';
 
@@ -65,6 +66,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     faults,
     log,
     gate,
+    metrics: createSimMetrics(faults),
     events,
   };
 

@@ -38,6 +38,7 @@ export const serviceRoutes: Route[] = [
       const d = decide({ task, loa }, ctx.state, ctx.faults);
       addSpend(ctx.state, d.cost);
       logRoute(ctx.log, d, killSwitchOn(ctx.state, ctx.faults));
+      ctx.metrics.decisions.inc({ decision: d.decision });
       return json(200, d);
     },
   },
