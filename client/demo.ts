@@ -115,7 +115,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     await makeCurrent(nativeConnection.workflowService, 'default', deployment!, buildId);
     say(`  worker: ${deployment} version ${buildId}`);
 
-    const version = `v1.0-demo.${new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}`;
+    const version = `v1.0-demo.${new Date()
+      .toISOString()
+      .replace(/[-:T.Z]/g, '')
+      .slice(0, 14)}`;
     const started = await startWatch(client, {
       plan,
       release: { service: 'symphony', version, commit: '5d41402abc4b2a76b9719d911017c592', deployedAt: new Date().toISOString() },
@@ -125,7 +128,14 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const webUi = webUiLink({ address: server.address, namespace: 'default' }, started.workflowId, { TEMPORAL_UI_URL: server.uiUrl });
     say(`watch started: ${started.workflowId}\n  ${webUi}\n`);
 
-    const status = await followWatch(client, started.workflowId, plan.checkpoints.map((c) => c.deciders[0]), opts, say, sim);
+    const status = await followWatch(
+      client,
+      started.workflowId,
+      plan.checkpoints.map((c) => c.deciders[0]),
+      opts,
+      say,
+      sim,
+    );
     const reports = status.reports.map((r) => r.path).filter((p): p is string => !!p);
     say(`\nwatch ended: ${status.phase}`);
     for (const r of reports) say(`  report: ${r}`);
@@ -154,7 +164,10 @@ async function endLeftOverWatches(client: Client): Promise<number> {
     await client.workflow
       .getHandle(wf.workflowId, wf.runId)
       .terminate('left running by an earlier demo run')
-      .then(() => ended++, () => undefined); // already closed meanwhile
+      .then(
+        () => ended++,
+        () => undefined,
+      ); // already closed meanwhile
   }
   return ended;
 }
@@ -188,21 +201,30 @@ async function followWatch(
     for (const [i, cp] of s.checkpoints.entries()) {
       if (cp.state !== 'pending' || asked.has(cp.name)) continue;
       asked.add(cp.name);
-      const decision = cp.name.startsWith('48h') ? (cp.criteria?.every((c) => c.met || c.name.startsWith('Lessons')) ? 'release' : 'extend') : 'continue';
+      const decision = cp.name.startsWith('48h')
+        ? cp.criteria?.every((c) => c.met || c.name.startsWith('Lessons'))
+          ? 'release'
+          : 'extend'
+        : 'continue';
       const by = approvers[Math.min(i, approvers.length - 1)];
       const cmd = `release-watch decide ${id} --checkpoint ${cp.name} --decision ${decision} --by ${by} --key plans/keys/${by}.key`;
       if (opts.interactive) {
         say(`\n  checkpoint ${cp.name} is waiting for you:\n    ${cmd} --note "..."`);
         continue;
       }
-      const note = decision === 'release' ? 'Lessons learned: the automatic checks caught every scripted fault.' : `demo approver: ${cp.criteria?.filter((c) => !c.met).length ?? 0} criteria unmet`;
+      const note =
+        decision === 'release'
+          ? 'Lessons learned: the automatic checks caught every scripted fault.'
+          : `demo approver: ${cp.criteria?.filter((c) => !c.met).length ?? 0} criteria unmet`;
       try {
         await decide(client, id, { checkpoint: cp.name, decision, by, note });
         say(`\n  ${by} decided ${decision} at checkpoint ${cp.name}`);
       } catch (err) {
         // e.g. release refused while criteria are unmet: extend instead, as a person would.
         say(`\n  ${decision} refused: ${(err as Error).message}`);
-        await decide(client, id, { checkpoint: cp.name, decision: 'extend', by, note: 'criteria unmet; extending' }).catch((e: Error) => say(`  ${e.message}`));
+        await decide(client, id, { checkpoint: cp.name, decision: 'extend', by, note: 'criteria unmet; extending' }).catch((e: Error) =>
+          say(`  ${e.message}`),
+        );
       }
     }
     if (['released', 'rollback-requested', 'rolled-back', 'completed'].includes(s.phase)) {
@@ -246,6 +268,8 @@ async function handleIncidents(client: Client, id: string, s: WatchStatus, acked
 export function progressBar(s: WatchStatus): string {
   const width = 40;
   const done = Math.min(width, Math.round((s.hour / Math.max(1, s.endHour)) * width));
-  const tiers = Object.entries(s.tiers).map(([n, t]) => `${n} ${t.runs}`).join(' · ');
+  const tiers = Object.entries(s.tiers)
+    .map(([n, t]) => `${n} ${t.runs}`)
+    .join(' · ');
   return `[${'█'.repeat(done)}${'░'.repeat(width - done)}] h${s.hour}/${s.endHour} ${s.phase} · ${s.health} · ${tiers} · incidents ${s.openIncidents} open`;
 }

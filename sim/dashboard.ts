@@ -15,9 +15,7 @@ export function renderDashboard(cards: { name: string; status: CardStatus }[], f
         `${c.status === 'green' ? '🟢' : '🔴'} ${escape(c.name)}</div>`,
     )
     .join('\n    ');
-  const faultHtml = faults.length
-    ? `<p class="faults">Injected faults: ${faults.map((f) => escape(f.name)).join(', ')}</p>`
-    : '';
+  const faultHtml = faults.length ? `<p class="faults">Injected faults: ${faults.map((f) => escape(f.name)).join(', ')}</p>` : '';
   return `<!doctype html>
 <html lang="en">
 <head>

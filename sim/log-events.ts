@@ -27,8 +27,7 @@ const ONGOING: Partial<Record<FaultName, (log: LogWriter, params: ActiveFault['p
     log.trigger('override', { task: 'code', detail: 'LOA override applied outside policy' });
   },
   'kill-switch': (log) => log.trigger('policy', { kill_switch: 1, source: 'unexpected activation' }),
-  'federation-errors': (log) =>
-    log.trigger('federation', { peer: 'peer-b', ok: false, error: 'federation sync error: connection reset' }),
+  'federation-errors': (log) => log.trigger('federation', { peer: 'peer-b', ok: false, error: 'federation sync error: connection reset' }),
   'log-timeouts': (log, params) => {
     const count = Number(params.count);
     for (let i = 0; i < count; i++) log.trigger('upstream', { service: 'litellm', message: 'request timeout after 30s' });

@@ -104,12 +104,7 @@ export function createTimelineApplier(sim: FaultControl, steps: readonly Timelin
 }
 
 /** Plays a timeline on the wall clock: watch hour h starts at startMs + h * hourMs. */
-export function playTimeline(
-  sim: FaultControl,
-  steps: readonly TimelineStep[],
-  hourMs: number,
-  startMs = Date.now(),
-): { stop(): void } {
+export function playTimeline(sim: FaultControl, steps: readonly TimelineStep[], hourMs: number, startMs = Date.now()): { stop(): void } {
   const applier = createTimelineApplier(sim, steps);
   const hours = [...new Set(ordered(steps).map((s) => s.hour))];
   let timer: NodeJS.Timeout | undefined;
