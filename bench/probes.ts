@@ -94,7 +94,7 @@ async function main(): Promise<void> {
         probe: { kind: 'http', url: `${sim.url}/health/fast`, timeout: '5s' },
         conditions: ['[STATUS] == 200', '[BODY].sixWord != ""'],
         metric: '[RESPONSE_TIME]',
-      }),
+      }) as CheckSpec,
     ]),
   );
 

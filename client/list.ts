@@ -50,3 +50,30 @@ export async function listWatches(
   }
   return rows;
 }
+
+/** The rows under a header, in columns as wide as their widest value. */
+export function formatList(rows: WatchRow[]): string {
+  if (rows.length === 0) return 'no watches';
+  const table = [
+    ['WATCH', 'SERVICE', 'RELEASE', 'PHASE', 'HEALTH', 'OPEN INCIDENTS', 'STATUS', 'STARTED'],
+    ...rows.map((r) => [
+      r.workflowId,
+      r.service ?? '',
+      r.release ?? '',
+      r.phase ?? '',
+      r.health ?? '',
+      String(r.openIncidents ?? 0),
+      r.status,
+      r.startTime.slice(0, 16).replace('T', ' '),
+    ]),
+  ];
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  return table
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

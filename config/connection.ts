@@ -1,27 +1,37 @@
-// Where the Temporal service is, in Temporal's own environment conventions.
-import { readFileSync } from 'node:fs';
+// Where the Temporal service is, read the way the `temporal` CLI reads it (@temporalio/envconfig): the
+// profiles file (TEMPORAL_CONFIG_FILE, or the temporal CLI's default), the profile named by
+// TEMPORAL_PROFILE, and TEMPORAL_* variables over it (address, namespace, API key, TLS certificates and
+// keys as paths or data, server CA and name, gRPC metadata). The CLI and the worker both use this.
 import type { ConnectionOptions } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
 
 export interface TemporalTarget {
   address: string;
   namespace: string;
   tls?: ConnectionOptions['tls'];
   apiKey?: string;
+  metadata?: Record<string, string>;
 }
 
-/** TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_CERT_PATH / _KEY_PATH. */
 export function temporalTarget(env: NodeJS.ProcessEnv = process.env): TemporalTarget {
-  const cert = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
-  const key = env.TEMPORAL_TLS_CLIENT_KEY_PATH;
-  const apiKey = env.TEMPORAL_API_KEY || undefined;
-  let tls: ConnectionOptions['tls'];
-  if (cert && key) tls = { clientCertPair: { crt: readFileSync(cert), key: readFileSync(key) } };
-  else if (apiKey || env.TEMPORAL_TLS === 'true') tls = true;
-  return { address: env.TEMPORAL_ADDRESS || 'localhost:7233', namespace: env.TEMPORAL_NAMESPACE || 'default', tls, apiKey };
+  const overrideEnvVars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const { connectionOptions: c, namespace } = loadClientConnectConfig({ overrideEnvVars });
+  const apiKey = typeof c.apiKey === 'string' && c.apiKey ? c.apiKey : undefined;
+  return {
+    address: c.address || 'localhost:7233',
+    namespace: namespace || 'default',
+    tls: (c.tls as ConnectionOptions['tls']) ?? (apiKey ? true : undefined),
+    ...(apiKey ? { apiKey } : {}),
+    ...(c.metadata && Object.keys(c.metadata).length ? { metadata: c.metadata as Record<string, string> } : {}),
+  };
 }
 
 /** Web UI link of a workflow, when the UI address is known (TEMPORAL_UI_URL; the dev server's is the gRPC port + 1000). */
-export function webUiLink(target: TemporalTarget, workflowId: string, env: NodeJS.ProcessEnv = process.env): string {
+export function webUiLink(
+  target: Pick<TemporalTarget, 'address' | 'namespace'>,
+  workflowId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   let base = env.TEMPORAL_UI_URL;
   if (!base) {
     const m = /^(.*):(\d+)$/.exec(target.address);

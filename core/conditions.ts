@@ -5,6 +5,7 @@ import jsep from 'jsep';
 import { isDuration, parseDuration } from '../plan/duration';
 import type { ConditionSpec, Outcome } from '../plan/schema';
 import type { ConditionResult } from './messages';
+import { didYouMean } from './suggest';
 
 /**
  * A placeholder a probe kind offers its conditions: `[STATUS]`, `[BODY].a.b`, `[LOG].alert`. Each kind
@@ -312,7 +313,8 @@ export function conditionError(expr: string, scope: PlaceholderScope): string | 
     if (!spec) {
       if ((scope.known ?? []).some((p) => p.name === use.name))
         return `[${use.name}] is not available for ${article(scope.kind)} ${scope.kind} probe`;
-      return `unknown placeholder [${use.name}]`;
+      const names = [...scope.placeholders, ...(scope.known ?? [])].map((p) => p.name);
+      return `unknown placeholder [${use.name}]${didYouMean(use.name, names, (n) => `[${n}]`)}`;
     }
     if (use.path.length === 0) continue;
     if (spec.fields === 'none') return `[${use.name}] has no fields`;

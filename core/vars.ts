@@ -60,14 +60,24 @@ function referenceValue(name: string, vars: PlanVars, env: Env, release: Release
   if (!VAR_NAME.test(name) || !Object.prototype.hasOwnProperty.call(vars, name)) {
     throw new VarError(`unknown var "\${${name}}"`);
   }
-  return varValue(vars[name], env);
+  return varValue(name, vars[name], env);
 }
 
 /** The environment's value when its variable is set and not empty, else the plan's default. */
-function varValue(v: PlanVars[string], env: Env): string | string[] {
+function varValue(name: string, v: PlanVars[string], env: Env): string | string[] {
   const fromEnv = v.env === undefined ? undefined : env[v.env];
-  if (fromEnv === undefined || fromEnv.trim() === '') return v.default;
+  if (fromEnv === undefined || fromEnv.trim() === '') {
+    if (v.default === undefined) throw new VarError(`var "\${${name}}" needs ${v.env ?? 'its environment variable'}, which is not set on this worker`);
+    return v.default;
+  }
   return Array.isArray(v.default) ? fromEnv.trim().split(/\s+/) : fromEnv;
+}
+
+/** The vars of a plan that must come from the worker's environment (no default) and are not set there. */
+export function missingVars(vars: PlanVars, env: Env): Array<{ name: string; env: string }> {
+  return Object.entries(vars)
+    .filter(([, v]) => v.default === undefined && v.env !== undefined && !env[v.env]?.trim())
+    .map(([name, v]) => ({ name, env: v.env! }));
 }
 
 function releaseValue(field: string, release: Release): string {

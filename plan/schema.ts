@@ -31,9 +31,17 @@ export const Condition = z.union([
 ]);
 
 export const Check = z.strictObject({
-  description: z.string().min(1),
-  severity: z.string(),
-  category: z.enum(['availability', 'performance', 'policy', 'federation', 'security', 'budget', 'reporting']),
+  /** What it checks, in words (default: the check's name). */
+  description: z.string().min(1).optional().describe("What the check checks, in words (default: the check's name)"),
+  /** Severity of the incident its failure opens (default: the plan's only severity, or `high` with the built-in set). */
+  severity: z
+    .string()
+    .optional()
+    .describe("Severity of the incident its failure opens; default: the plan's only severity, or high with the built-in set"),
+  /** Free-form grouping for criteria and reports, e.g. availability, performance, security. */
+  category: Id.default('general').describe(
+    'A group for criteria (no-incidents by category) and reports, e.g. availability, performance, security',
+  ),
   probe: Probe,
   conditions: z.array(Condition).min(1),
   /** Failed runs in a row before the check counts as failing (Gatus' failure-threshold). */
@@ -92,13 +100,24 @@ const Deadline = Duration.refine((d) => !isDuration(d) || parseDuration(d) > 0, 
   error: 'must be longer than zero: it is a response deadline',
 });
 
+export const PAGERDUTY_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+
 export const Severity = z.strictObject({
   meaning: z.string().min(1),
-  ack: Deadline,
+  ack: Deadline.describe('Time to acknowledge an incident of this severity (watch time), e.g. 15m'),
   /** An acknowledged incident not resolved within this goes back to the escalation chain. */
-  resolve: Deadline,
-  pagerduty: z.enum(['critical', 'error', 'warning', 'info']),
+  resolve: Deadline.describe('Time to resolve once acknowledged (watch time); past it the incident goes back to the chain'),
+  /** The PagerDuty event severity: needed only with a PagerDuty sink. */
+  pagerduty: z.enum(PAGERDUTY_SEVERITIES).optional().describe('The PagerDuty event severity; needed only with a PagerDuty sink'),
 });
+
+/** Severities for a plan that names none: the seed protocol's response times, most severe first. */
+export const DEFAULT_SEVERITIES: Record<string, z.output<typeof Severity>> = {
+  critical: { meaning: 'Service down or data at risk', ack: '15m', resolve: '1h', pagerduty: 'critical' },
+  high: { meaning: 'Major function impaired', ack: '30m', resolve: '2h', pagerduty: 'error' },
+  medium: { meaning: 'Degraded', ack: '1h', resolve: '4h', pagerduty: 'warning' },
+  low: { meaning: 'Minor', ack: '4h', resolve: '24h', pagerduty: 'info' },
+};
 
 export const Trigger = z
   .strictObject({
@@ -180,7 +199,8 @@ export const Lever = z.strictObject({
 });
 
 export const Var = z.strictObject({
-  default: z.union([z.string(), z.array(z.string()).min(1)]),
+  /** Without a default, the var is required from the worker's environment (`env`): the worker refuses to start without it. */
+  default: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
   /** The worker's environment variable that overrides the default (a list var splits on spaces). */
   env: EnvName.optional(),
   description: z.string().optional(),
@@ -188,25 +208,36 @@ export const Var = z.strictObject({
 
 export const PlanSchema = z.strictObject({
   version: z.literal(1, { error: 'version must be 1' }),
-  name: Id,
-  service: Id,
+  /** The plan's name (default: the service's). */
+  name: Id.optional().describe("The plan's name (default: the service's)"),
+  service: Id.describe('The service this plan watches: a watch is started for a release of it'),
   description: z.string().optional(),
   profile: z.enum(['dev', 'prod']).default('prod'),
   signedApprovals: z.boolean().optional(),
-  clock: z.strictObject({
-    /** Real length of one watch hour: 1h in production, seconds in demos and tests. */
-    hour: Duration,
-    /** Length of the watch in watch hours. */
-    duration: Duration.default('48h'),
-  }),
+  clock: z
+    .strictObject({
+      /** Real length of one watch hour: 1h in production, seconds in demos and tests. */
+      hour: Duration.default('1h').describe('Real length of one watch hour: 1h in production, seconds in demos and tests'),
+      /** Length of the watch in watch hours. */
+      duration: Duration.default('48h').describe('Length of the watch, in watch hours'),
+    })
+    .default({ hour: '1h', duration: '48h' }),
   vars: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/), Var).default({}),
   people: z.record(Id, Person).refine((p) => Object.keys(p).length > 0, { error: 'at least one person' }),
-  rotation: z.strictObject({
-    windows: z.array(RotationWindow).min(1),
-    /** Times the whole chain (primary, backup, escalation) repeats before the incident stays with escalation. */
-    loops: z.number().int().min(1).default(2),
-  }),
-  severities: z.record(Id, Severity),
+  /** Who is on call when; may be left out when the plan has one person (on call for the whole watch). */
+  rotation: z
+    .strictObject({
+      windows: z.array(RotationWindow).min(1),
+      /** Times the whole chain (primary, backup, escalation) repeats before the incident stays with escalation. */
+      loops: z.number().int().min(1).default(2),
+    })
+    .optional()
+    .describe('Who is on call when; may be left out when the plan has one person'),
+  /** Incident severities, most severe first (default: critical, high, medium, low with the seed protocol's times). */
+  severities: z
+    .record(Id, Severity)
+    .optional()
+    .describe('Incident severities, most severe first; default: critical 15m, high 30m, medium 1h, low 4h to acknowledge'),
   escalation: z
     .strictObject({ immediate: z.array(Trigger).default([]), scheduled: z.array(Trigger).default([]) })
     .default({ immediate: [], scheduled: [] }),
@@ -229,9 +260,20 @@ export const PlanSchema = z.strictObject({
     .default({ sinks: [{ kind: 'console' }], reportsDir: 'reports' }),
 });
 
-export type Plan = z.output<typeof PlanSchema>;
+/** A plan as written, parsed: some parts still left to their defaults (see plan/normalize.ts). */
+export type RawPlan = z.output<typeof PlanSchema>;
 export type PlanInput = z.input<typeof PlanSchema>;
-export type CheckSpec = z.output<typeof Check>;
+/** A check with its defaults filled in. */
+export type CheckSpec = Omit<z.output<typeof Check>, 'description' | 'severity'> & { description: string; severity: string };
+export type SeveritySpec = z.output<typeof Severity>;
+export type RotationSpec = NonNullable<RawPlan['rotation']>;
+/** The plan the engine runs: every default filled in (the plan's only person on call, the built-in severities ...). */
+export type Plan = Omit<RawPlan, 'name' | 'checks' | 'rotation' | 'severities'> & {
+  name: string;
+  checks: Record<string, CheckSpec>;
+  rotation: RotationSpec;
+  severities: Record<string, SeveritySpec>;
+};
 export type ProbeSpec = z.output<typeof Probe>;
 export type StepSpec = z.output<typeof Step>;
 export type ConditionSpec = z.output<typeof Condition>;

@@ -30,31 +30,43 @@ const LogPattern = z.strictObject({
   atLeast: z.number().int().min(1).default(1),
   /** Only lines of these files (their paths as written in `files`). */
   files: z.array(z.string()).optional(),
+  /** A JSON line's field (a dot path, e.g. level or http.status) the regex is matched against, instead of the whole line: files of format jsonl. */
+  field: z.string().min(1).optional(),
 });
 
-export const LogProbe = z.strictObject({
-  kind: z.literal('log'),
-  files: z
-    .array(
-      z.strictObject({
-        path: z.string().min(1),
-        format: z.enum(['text', 'jsonl']).default('text'),
-        /** A missing file is a failed check unless optional. */
-        optional: z.boolean().default(false),
-      }),
-    )
-    .min(1),
-  classes: z.strictObject({
-    normal: z.array(LogPattern).default([]),
-    warning: z.array(LogPattern).default([]),
-    alert: z.array(LogPattern).default([]),
-  }),
-  /** JSON field summed into [LOG].cost (route decisions log their cost). */
-  costField: z.string().optional(),
-  samples: z.number().int().min(0).max(20).default(3),
-  maxBytesPerRun: z.number().int().positive().default(1_048_576),
-  timeout: Duration.default('60s'),
-});
+export const LogProbe = z
+  .strictObject({
+    kind: z.literal('log'),
+    files: z
+      .array(
+        z.strictObject({
+          path: z.string().min(1),
+          format: z.enum(['text', 'jsonl']).default('text'),
+          /** A missing file is a failed check unless optional. */
+          optional: z.boolean().default(false),
+        }),
+      )
+      .min(1),
+    classes: z.strictObject({
+      normal: z.array(LogPattern).default([]),
+      warning: z.array(LogPattern).default([]),
+      alert: z.array(LogPattern).default([]),
+    }),
+    /** JSON field summed into [LOG].cost (route decisions log their cost). */
+    costField: z.string().optional(),
+    samples: z.number().int().min(0).max(20).default(3),
+    maxBytesPerRun: z.number().int().positive().default(1_048_576),
+    timeout: Duration.default('60s'),
+  })
+  .refine(
+    (p) =>
+      p.files.some((f) => f.format === 'jsonl') ||
+      !Object.values(p.classes).some((patterns) => patterns.some((x) => x.field !== undefined)),
+    {
+      error: 'a pattern with `field` reads JSON lines: give at least one file `format: jsonl`',
+      path: ['classes'],
+    },
+  );
 export type LogProbeSpec = z.output<typeof LogProbe>;
 
 export const LOG_FIELDS = ['alert', 'warning', 'normal', 'patterns', 'lines', 'cost'] as const;

@@ -12,6 +12,8 @@ export type LogClass = 'normal' | 'warning' | 'alert';
 export interface LogPatternRule {
   name: string;
   regex: string;
+  /** Match against this field of a JSON line (a dot path) instead of the whole line. */
+  field?: string;
   atLeast?: number;
   files?: readonly string[];
 }
@@ -188,6 +190,7 @@ interface CompiledPattern {
   name: string;
   logClass: LogClass;
   regex: RegExp;
+  field?: string;
   atLeast: number;
   files?: readonly string[];
 }
@@ -200,7 +203,8 @@ export function classifyLines(lines: readonly LogLine[], rules: ClassificationRu
   const patterns = compilePatterns(rules.classes);
   const patternCounts: Record<string, number> = Object.fromEntries(patterns.map((p) => [p.name, 0]));
   const hitsPerLine = lines.map((line) => {
-    const hits = patterns.filter((p) => appliesTo(p, line) && p.regex.test(line.text));
+    const record = patterns.some((p) => p.field !== undefined) ? jsonRecord(line.text) : undefined;
+    const hits = patterns.filter((p) => appliesTo(p, line) && p.regex.test(p.field === undefined ? line.text : fieldText(record, p.field)));
     for (const p of hits) patternCounts[p.name] += 1;
     return hits;
   });
@@ -227,12 +231,30 @@ function compilePatterns(classes: LogClasses): CompiledPattern[] {
       regex: new RegExp(p.regex, 'i'),
       atLeast: p.atLeast ?? 1,
       files: p.files,
+      ...(p.field !== undefined ? { field: p.field } : {}),
     })),
   );
 }
 
 function appliesTo(pattern: CompiledPattern, line: LogLine): boolean {
   return !pattern.files || pattern.files.includes(line.file) || (line.path !== undefined && pattern.files.includes(line.path));
+}
+
+/** A line that is a JSON object, parsed; undefined for any other line. */
+function jsonRecord(text: string): unknown {
+  if (!text.trimStart().startsWith('{')) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A field of a JSON line as text a pattern is matched against (objects as JSON); "" when it has none, which no sensible pattern matches. */
+function fieldText(record: unknown, path: string): string {
+  const value = path.split('.').reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), record);
+  if (value === undefined || value === null) return '';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 /** The numeric cost field of a line that is a JSON object, else 0. */

@@ -66,7 +66,7 @@ describe('plan errors, each with its path', () => {
   it('refuses a plan that is not a mapping', () => {
     expect(validatePlanText('').ok).toBe(false);
     const result = validatePlanText('- just\n- a list\n');
-    expect(result.ok ? [] : result.errors.map(formatPlanError)).toEqual(['Invalid input: expected object, received array']);
+    expect(result.ok ? [] : result.errors.map(formatPlanError)).toEqual(['expected a map of fields, got a list']);
   });
 
   it.each<[string, (p: Raw) => void, string[]]>([
@@ -85,7 +85,7 @@ describe('plan errors, each with its path', () => {
       (p) => (p.tiers.deep.every = 'four hours'),
       ['tiers.deep.every: not a duration: "four hours" (use e.g. 15m, 4h, 1h30m)'],
     ],
-    ['unknown check in a tier', (p) => p.tiers.hourly.checks.push('fast-puls'), ['tiers.hourly.checks[2]: unknown check "fast-puls"']],
+    ['unknown check in a tier', (p) => p.tiers.hourly.checks.push('fast-puls'), ['tiers.hourly.checks[2]: unknown check "fast-puls" (did you mean "fast-pulse"?)']],
     [
       'unknown check to investigate',
       (p) => (p.checks['fast-pulse'].investigate = ['nope']),
@@ -167,7 +167,7 @@ describe('plan errors, each with its path', () => {
     [
       'unknown placeholder in a condition',
       (p) => (p.checks['dashboard-cards'].conditions[0] = '[BODDY].ok == true'),
-      ['checks.dashboard-cards.conditions[0]: unknown placeholder [BODDY]'],
+      ['checks.dashboard-cards.conditions[0]: unknown placeholder [BODDY] (did you mean [BODY]?)'],
     ],
     [
       'placeholder of another probe kind',
@@ -177,9 +177,9 @@ describe('plan errors, each with its path', () => {
     [
       'unknown placeholder in a trigger',
       (p) => (p.escalation.immediate[3].when = '[LOGS].alert > 0'),
-      ['escalation.immediate[3].when: unknown placeholder [LOGS]'],
+      ['escalation.immediate[3].when: unknown placeholder [LOGS] (did you mean [LOG]?)'],
     ],
-    ['unknown var in a probe', (p) => (p.checks['fast-pulse'].probe.cwd = '${hmoe}'), ['checks.fast-pulse.probe: unknown var "${hmoe}"']],
+    ['unknown var in a probe', (p) => (p.checks['fast-pulse'].probe.cwd = '${hmoe}'), ['checks.fast-pulse.probe: unknown var "${hmoe}" (did you mean "${home}"?)']],
     [
       'unknown var in a lever step',
       (p) => p.levers.rollback.steps[0].argv.push('${release.branch}'),
@@ -192,16 +192,16 @@ describe('plan errors, each with its path', () => {
     ],
     [
       'missing required field',
-      (p) => delete p.checks['fast-pulse'].description,
-      ['checks.fast-pulse.description: Invalid input: expected string, received undefined'],
+      (p) => delete p.checks['fast-pulse'].probe,
+      ['checks.fast-pulse.probe: required'],
     ],
-    ['missing clock', (p) => delete p.clock, ['clock: Invalid input: expected object, received undefined']],
-    ['extra unknown field in a check', (p) => (p.checks['fast-pulse'].colour = 'red'), ['checks.fast-pulse: Unrecognized key: "colour"']],
-    ['extra unknown field at the top', (p) => (p.owner = 'me'), ['Unrecognized key: "owner"']],
+    ['a clock that is not a map', (p) => (p.clock = '1h'), ['clock: expected a map of fields, got text "1h"']],
+    ['extra unknown field in a check', (p) => (p.checks['fast-pulse'].colour = 'red'), ['checks.fast-pulse: unknown field "colour"']],
+    ['extra unknown field at the top', (p) => (p.owner = 'me'), ['unknown field "owner"']],
     [
       'extra unknown field in a probe',
       (p) => (p.checks['dashboard-cards'].probe.retries = 3),
-      ['checks.dashboard-cards.probe: Unrecognized key: "retries"'],
+      ['checks.dashboard-cards.probe: unknown field "retries"'],
     ],
     [
       'unknown probe kind',
@@ -253,11 +253,11 @@ describe('all errors at once', () => {
       }),
     ).toEqual([
       'clock.hour: not a duration: "soon" (use e.g. 15m, 4h, 1h30m)',
-      'checks.fast-pulse: Unrecognized key: "colour"',
+      'checks.fast-pulse: unknown field "colour"',
       `checkpoints[1].decisions[0]: unknown decision "go" (one of ${DECISIONS})`,
       'checks.fast-pulse.severity: unknown severity "urgent"',
-      'checks.fast-pulse.probe: unknown var "${hmoe}"',
-      'checks.dashboard-cards.conditions[0]: unknown placeholder [BODDY]',
+      'checks.fast-pulse.probe: unknown var "${hmoe}" (did you mean "${home}"?)',
+      'checks.dashboard-cards.conditions[0]: unknown placeholder [BODDY] (did you mean [BODY]?)',
       'tiers.hourly.checks[2]: unknown check "nope"',
       'rotation.windows[1].backup: unknown person "ghost"',
       'checkpoints[0].criteria[0].tier: unknown tier "weekly"',
@@ -274,8 +274,8 @@ describe('all errors at once', () => {
         p.escalation.immediate[0].unlessLever = 'nuke';
       }),
     ).toEqual([
-      'checks.fast-pulse.severity: Invalid input: expected string, received number',
-      'checkpoints[0].deciders[0]: Invalid input: expected string, received number',
+      'checks.fast-pulse.severity: expected text, got the number 7',
+      'checkpoints[0].deciders[0]: expected text, got the number 5',
       `escalation.immediate[0].unlessLever: unknown lever "nuke" (levers: ${LEVERS})`,
     ]);
   });
@@ -286,12 +286,12 @@ describe('all errors at once', () => {
         p.checks['fast-pulse'].probe.retries = 3;
         p.checks['fast-pulse'].probe.cwd = '${hmoe}';
       }),
-    ).toEqual(['checks.fast-pulse.probe: Unrecognized key: "retries"', 'checks.fast-pulse.probe: unknown var "${hmoe}"']);
+    ).toEqual(['checks.fast-pulse.probe: unknown field "retries"', 'checks.fast-pulse.probe: unknown var "${hmoe}" (did you mean "${home}"?)']);
   });
 
   it('skips references into a section it cannot read instead of inventing errors', () => {
-    expect(errorsAfter((p) => (p.people = ['duty-engineer']))).toEqual(['people: Invalid input: expected record, received array']);
-    expect(errorsAfter((p) => (p.checks = null))).toEqual(['checks: Invalid input: expected record, received null']);
+    expect(errorsAfter((p) => (p.people = ['duty-engineer']))).toEqual(['people: expected a map, got a list']);
+    expect(errorsAfter((p) => (p.checks = null))).toEqual(['checks: expected a map, got null']);
     // A probe of no known kind: its conditions cannot be checked, and no placeholder is blamed.
     expect(errorsAfter((p) => (p.checks['fast-pulse'].probe.kind = 'ftp'))).toEqual([
       'checks.fast-pulse.probe.kind: probe.kind must be one of http, command, log',
