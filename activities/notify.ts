@@ -3,7 +3,8 @@
 // attempt skips them, and the sinks that can dedupe are given the stable event id (file: seen ids;
 // webhook: Idempotency-Key; PagerDuty: dedup_key per incident).
 import type { Notification } from '../core/messages';
-import type { Env } from '../core/vars';
+import { resolvePlanText, type Env } from '../core/vars';
+import type { Plan } from '../plan/schema';
 import { sinkKind, sinkName, type SinkSpec } from '../sinks';
 import { Permanent } from '../sinks/types';
 import { activityContext } from '../probes/runtime';
@@ -15,6 +16,8 @@ export interface NotifyRequest {
   maxAttempts?: number;
   /** The incident document, for sinks that attach it to a resolution. */
   document?: string;
+  /** The plan's vars, for sinks whose settings use them (a file sink's path). */
+  vars?: Plan['vars'];
 }
 
 export interface NotifyResult {
@@ -64,7 +67,8 @@ export function createNotify(env: Env) {
         continue;
       }
       try {
-        const outcome = await kind.deliver(sink, req.notification, { env, signal: ctx?.cancellationSignal, document: req.document });
+        const text = (t: string) => resolvePlanText(t, req.vars ?? {}, env);
+        const outcome = await kind.deliver(sink, req.notification, { env, text, signal: ctx?.cancellationSignal, document: req.document });
         if (outcome === 'delivered') {
           done.add(name);
           result.delivered.push(name);

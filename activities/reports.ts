@@ -3,7 +3,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WatchStatus } from '../core/status';
-import type { Env } from '../core/vars';
+import { resolvePlanText, type Env } from '../core/vars';
+import type { Plan } from '../plan/schema';
 import { renderReportHtml } from '../report/html';
 import { buildReport, renderReportJson, renderReportMarkdown, ReportMeta, reportName } from '../report/report';
 
@@ -13,6 +14,8 @@ export const REPORTS_ENV = 'RELEASE_WATCH_REPORTS';
 export interface ReportRequest extends ReportMeta {
   status: WatchStatus;
   reportsDir: string;
+  /** The plan's vars, when reportsDir uses them. */
+  vars?: Plan['vars'];
 }
 
 export function safeName(id: string): string {
@@ -35,14 +38,20 @@ export async function writeReportFiles(req: ReportRequest, dir: string): Promise
 }
 
 export function createReportWriters(env: Env) {
-  const folder = (planDir: string) => env[REPORTS_ENV] ?? planDir;
+  const folder = (planDir: string, vars: Plan['vars'] = {}) => env[REPORTS_ENV] ?? resolvePlanText(planDir, vars, env);
   return {
     async writeReport(req: ReportRequest): Promise<{ path: string; json: string; html: string }> {
-      return writeReportFiles(req, folder(req.reportsDir));
+      return writeReportFiles(req, folder(req.reportsDir, req.vars));
     },
     /** Writes `<dir>/<watch>/incidents/incident-<seq>.md`. */
-    async writeIncidentDoc(req: { watchId: string; seq: number; reportsDir: string; markdown: string }): Promise<{ path: string }> {
-      const dir = join(folder(req.reportsDir), safeName(req.watchId), 'incidents');
+    async writeIncidentDoc(req: {
+      watchId: string;
+      seq: number;
+      reportsDir: string;
+      markdown: string;
+      vars?: Plan['vars'];
+    }): Promise<{ path: string }> {
+      const dir = join(folder(req.reportsDir, req.vars), safeName(req.watchId), 'incidents');
       await mkdir(dir, { recursive: true });
       const path = join(dir, `incident-${req.seq}.md`);
       await writeFile(path, req.markdown);

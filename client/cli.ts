@@ -16,7 +16,7 @@ import { KeyError, Refused } from './errors';
 export function versionText(): string {
   const root = projectRoot();
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  let build = ' (from TypeScript: `npm run build` for the workflow code\'s build ID)';
+  let build = " (from TypeScript: `npm run build` for the workflow code's build ID)";
   if (__filename.endsWith('.js')) {
     try {
       build = ` (workflow code ${readFileSync(join(root, 'dist', '.built'), 'utf8').trim()})`;

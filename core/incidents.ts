@@ -50,6 +50,8 @@ export interface IncidentInput {
   pagerSeverity: 'critical' | 'error' | 'warning' | 'info';
   sinks: Plan['notify']['sinks'];
   reportsDir: string;
+  /** The plan's vars: sink paths and the reports folder may use them. */
+  vars: Plan['vars'];
   investigate: string[];
   /** Who may answer the incident, and whether they must sign. */
   roster: Roster;

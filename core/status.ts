@@ -92,6 +92,8 @@ export interface WatchStatus {
     ackedHour?: number;
     resolvedHour?: number;
     holder?: string;
+    ackedBy?: string;
+    resolvedBy?: string;
     nextDeadline?: string;
     reason: string;
     trigger?: string;
@@ -111,8 +113,15 @@ export interface WatchStatus {
     durationHours: number;
   }>;
   openIncidents: number;
-  /** Last result of each federation check (category federation, and orchestrator-status). */
-  federation: Array<{ check: string; category: string; runs: number; status?: string; outcome?: string; hour?: number; reason?: string }>;
+  /** The plan's checks grouped by category, each with its last result (a category's health at a glance). */
+  categories: Array<{
+    category: string;
+    checks: Array<{ check: string; runs: number; status?: string; outcome?: string; hour?: number; reason?: string }>;
+  }>;
+  /** What the plan has, in its own order: a report shows only the sections it has something for. */
+  shape: { severities: string[]; levers: string[]; logChecks: string[]; scheduledTriggers: string[] };
+  /** Notifications delivered to at least one sink: the watch's own and its incidents'. */
+  sent: { watch: number; incidents: number; total: number };
   /** Scheduled/immediate trigger hits per watch day (state.triggerHits). */
   triggerHits: Record<string, Record<string, number>>;
   /** Log pattern matches summed over the log checks' runs (absent for a watch started before they were kept). */
@@ -212,6 +221,8 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
       ackedHour: i.ackedHour,
       resolvedHour: i.resolvedHour,
       holder: i.holder,
+      ackedBy: i.ackedBy,
+      resolvedBy: i.resolvedBy,
       nextDeadline: iso(i.nextDeadlineAt),
       reason: i.reason,
       trigger: i.trigger,
@@ -221,7 +232,16 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
       ...incidentTiming(plan, i, (i.openedAt - state.startedAt) / hourMs, hour),
     })),
     openIncidents: openIncidents(state),
-    federation: federationStatus(plan, state),
+    categories: categoryStatus(plan, state),
+    shape: {
+      severities: Object.keys(plan.severities),
+      levers: Object.keys(plan.levers),
+      logChecks: Object.entries(plan.checks)
+        .filter(([, c]) => c.probe.kind === 'log')
+        .map(([id]) => id),
+      scheduledTriggers: plan.escalation.scheduled.map((t) => t.name),
+    },
+    sent: sentCounts(state),
     triggerHits: Object.fromEntries(
       Object.entries(state.triggerHits).map(([t, days]) => [t, Object.fromEntries(Object.entries(days).map(([d, n]) => [`day ${d}`, n]))]),
     ),
@@ -271,24 +291,27 @@ export function incidentTiming(
   return { openedAtHour: round1(opened), ackSlaHours, ackSla, durationHours };
 }
 
-/** Last result of the federation checks: category federation, and orchestrator-status (which carries .federation). */
-function federationStatus(plan: Plan, state: WatchState): WatchStatus['federation'] {
-  const scheduled = new Set(Object.values(plan.tiers).flatMap((t) => t.checks));
-  return Object.entries(plan.checks)
-    .filter(([id, spec]) => spec.category === 'federation' || id === 'orchestrator-status')
-    .filter(([id]) => scheduled.has(id) || (state.checks[id]?.runs ?? 0) > 0)
-    .map(([id, spec]) => {
-      const c = state.checks[id];
-      return {
-        check: id,
-        category: spec.category,
-        runs: c?.runs ?? 0,
-        status: c && c.runs > 0 ? c.status : undefined,
-        outcome: c?.last?.outcome,
-        hour: c?.last?.hour,
-        reason: c?.last?.reason,
-      };
-    });
+/** The plan's checks by category (in plan order), each with its last result. */
+function categoryStatus(plan: Plan, state: WatchState): WatchStatus['categories'] {
+  const out = new Map<string, WatchStatus['categories'][number]['checks']>();
+  for (const [id, spec] of Object.entries(plan.checks)) {
+    const c = state.checks[id];
+    const row = {
+      check: id,
+      runs: c?.runs ?? 0,
+      status: c && c.runs > 0 ? c.status : undefined,
+      outcome: c?.last?.outcome,
+      hour: c?.last?.hour,
+      reason: c?.last?.reason,
+    };
+    out.set(spec.category, [...(out.get(spec.category) ?? []), row]);
+  }
+  return [...out].map(([category, checks]) => ({ category, checks }));
+}
+
+function sentCounts(state: WatchState): WatchStatus['sent'] {
+  const incidents = state.incidents.reduce((n, i) => n + (i.sent ?? 0), 0);
+  return { watch: state.notifications.sent, incidents, total: state.notifications.sent + incidents };
 }
 
 const DURATION_TEXT = String.raw`(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+|\d+(?:\.\d+)?`;

@@ -26,7 +26,11 @@ export function closest(name: string, candidates: Iterable<string>): string | un
     else if (distance === bestDistance && c !== best) tie = true;
   }
   const allowed = Math.max(1, Math.floor(Math.min(name.length, best?.length ?? 0) / 3));
-  return best !== undefined && !tie && bestDistance > 0 && bestDistance <= allowed ? best : best !== undefined && bestDistance === 0 && best !== name ? best : undefined;
+  return best !== undefined && !tie && bestDistance > 0 && bestDistance <= allowed
+    ? best
+    : best !== undefined && bestDistance === 0 && best !== name
+      ? best
+      : undefined;
 }
 
 /** " (did you mean "x"?)", or "" when nothing is close. */

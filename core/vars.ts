@@ -45,6 +45,19 @@ export function resolveText(text: string, vars: PlanVars, env: Env, release: Rel
   });
 }
 
+/**
+ * Text of a part of the plan that has no release (a sink's path, the reports folder): plan vars only.
+ */
+export function resolvePlanText(text: string, vars: PlanVars, env: Env): string {
+  return text.replace(REFERENCE, (_, name: string) => {
+    if (name.startsWith('release.')) throw new VarError(`\${${name}} is not known here: a release's fields are for probes and levers`);
+    const value = referenceValue(name, vars, env, NO_RELEASE);
+    return Array.isArray(value) ? value.join(' ') : value;
+  });
+}
+
+const NO_RELEASE: Release = { service: '', version: '', deployedAt: '' };
+
 /** Every string inside a JSON-like value (an HTTP body, headers) resolved as text. */
 export function resolveDeep(value: unknown, vars: PlanVars, env: Env, release: Release): unknown {
   if (typeof value === 'string') return resolveText(value, vars, env, release);
@@ -67,7 +80,8 @@ function referenceValue(name: string, vars: PlanVars, env: Env, release: Release
 function varValue(name: string, v: PlanVars[string], env: Env): string | string[] {
   const fromEnv = v.env === undefined ? undefined : env[v.env];
   if (fromEnv === undefined || fromEnv.trim() === '') {
-    if (v.default === undefined) throw new VarError(`var "\${${name}}" needs ${v.env ?? 'its environment variable'}, which is not set on this worker`);
+    if (v.default === undefined)
+      throw new VarError(`var "\${${name}}" needs ${v.env ?? 'its environment variable'}, which is not set on this worker`);
     return v.default;
   }
   return Array.isArray(v.default) ? fromEnv.trim().split(/\s+/) : fromEnv;

@@ -92,7 +92,14 @@ export function referenceErrors(plan: RawPlan): PlanError[] {
     });
     guard(() => {
       if (t.every && parseDuration(t.every) <= 0) err(`tiers.${id}.every`, 'must be longer than 0');
+      else if (t.every && !Number.isInteger(watchHours(t.every)))
+        err(`tiers.${id}.every`, `${t.every}: tiers run on whole watch hours (1h, 4h ...); for more often, make clock.hour shorter`);
     });
+    guard(() =>
+      [t.from, t.to, ...(t.at ?? [])].forEach((h) => {
+        if (h !== undefined && !Number.isInteger(watchHours(h))) err(`tiers.${id}`, `${h}: tiers run on whole watch hours`);
+      }),
+    );
   }
 
   guard(() => {
@@ -227,6 +234,8 @@ export function referenceErrors(plan: RawPlan): PlanError[] {
     for (const [name, v] of entriesOf(plan.vars))
       if (v.default === undefined && v.env === undefined) err(`vars.${name}`, 'needs a default, or the env variable to read it from');
   });
+  guard(() => plan.notify.sinks.forEach((sink, i) => unknownVars(`notify.sinks[${i}]`, sink)));
+  guard(() => unknownVars('notify.reportsDir', plan.notify.reportsDir));
   if (signaturesRequired(plan)) {
     const why = plan.signedApprovals ? 'signedApprovals is on' : 'a prod profile signs approvals';
     for (const [id, p] of entriesOf(plan.people)) {

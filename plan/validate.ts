@@ -54,7 +54,10 @@ export function validatePlanText(text: string, file?: string): ValidationResult 
   if (result.ok) return result;
   return {
     ok: false,
-    errors: result.errors.map(({ near, ...e }) => ({ ...e, ...locate(sources, near ?? e.path, near ? undefined : unknownField(e.message)) })),
+    errors: result.errors.map(({ near, ...e }) => ({
+      ...e,
+      ...locate(sources, near ?? e.path, near ? undefined : unknownField(e.message)),
+    })),
   };
 }
 

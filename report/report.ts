@@ -4,6 +4,7 @@
 // from the same section list, so the three agree by construction.
 import type { OutcomeStrip, ResponseTimeChart, StripRun } from './charts';
 import { formatMsLabel } from './charts';
+import { formatHours } from '../core/hours';
 import type { WatchStatus } from '../core/status';
 
 export interface ReportMeta {
@@ -38,7 +39,10 @@ export interface IncidentRow {
   state: string;
   openedHour: number;
   ackedHour?: number;
+  /** Who acknowledged it (the first to take it, or who took it over). */
+  ackedBy?: string;
   resolvedHour?: number;
+  resolvedBy?: string;
   durationHours: number;
   ackSlaHours?: number;
   ackSla?: 'met' | 'missed' | 'pending';
@@ -140,7 +144,10 @@ export interface ReportData {
     total: number;
     days: Array<{ day: number; spent: number; ceiling: number; overBudget: boolean; percentOfCeiling: number }>;
   };
-  federation: Array<{ check: string; category: string; runs: number; status?: string; outcome?: string; hour?: number; reason?: string }>;
+  /** The plan's checks by category; shown when the plan has more than one. */
+  categories: WatchStatus['categories'];
+  /** What the plan has: the sections shown. */
+  shape: WatchStatus['shape'];
   logs: {
     /** Whether the watch state keeps log pattern counts (when false, `patterns` is empty). */
     patternsRecorded: boolean;
@@ -150,7 +157,7 @@ export interface ReportData {
     checks: Array<{ check: string; runs: number; warns: number; fails: number; last?: string }>;
   };
   findings: WatchStatus['findings'];
-  notifications: { sent: number; undelivered: WatchStatus['notifications']['undelivered'] };
+  notifications: { sent: number; sentByWatch: number; sentByIncidents: number; undelivered: WatchStatus['notifications']['undelivered'] };
   refused: Array<{ hour: number; via: string; what: string; reason: string }>;
   charts: { responseTime: ResponseTimeChart | null; outcomes: OutcomeStrip };
 }
@@ -183,7 +190,6 @@ export function rate(part: number, whole: number): number | null {
 }
 
 const OUTCOMES: Outcome[] = ['ok', 'warn', 'fail'];
-const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'];
 
 /** Every number the report shows, computed once from the status. */
 export function buildReport(s: WatchStatus, meta: ReportMeta): ReportData {
@@ -227,7 +233,9 @@ export function buildReport(s: WatchStatus, meta: ReportMeta): ReportData {
     state: i.state,
     openedHour: i.openedAtHour ?? i.openedHour,
     ackedHour: i.ackedHour,
+    ackedBy: i.ackedBy,
     resolvedHour: i.resolvedHour,
+    resolvedBy: i.resolvedBy,
     durationHours: i.durationHours ?? round1(Math.max(0, (i.resolvedHour ?? s.hour) - i.openedHour)),
     ackSlaHours: i.ackSlaHours,
     ackSla: i.ackSla,
@@ -244,6 +252,9 @@ export function buildReport(s: WatchStatus, meta: ReportMeta): ReportData {
     const pending = list.filter((i) => i.ackSla === 'pending').length;
     return { total: list.length, met, missed, pending, compliance: rate(met, met + missed) };
   };
+  // The plan lists its severities most severe first.
+  const order = s.shape?.severities ?? [];
+  const sevRank = (sev: string) => (order.includes(sev) ? order.indexOf(sev) : order.length);
   const severities = [...new Set(items.map((i) => i.severity))].sort((a, b) => sevRank(a) - sevRank(b) || a.localeCompare(b));
 
   const budget = s.budget ? budgetDays(s) : null;
@@ -260,8 +271,9 @@ export function buildReport(s: WatchStatus, meta: ReportMeta): ReportData {
     verify: l.verify ? `${l.verify.check}: ${l.verify.outcome}` : undefined,
   }));
 
+  const logCheckIds = new Set(s.shape?.logChecks ?? []);
   const logChecks = Object.entries(s.checks)
-    .filter(([id]) => id === 'log-watch' || /log/.test(id))
+    .filter(([id]) => logCheckIds.has(id))
     .map(([check, c]) => ({
       check,
       runs: c.runs,
@@ -355,7 +367,8 @@ export function buildReport(s: WatchStatus, meta: ReportMeta): ReportData {
     })),
     levers,
     budget,
-    federation: s.federation ?? [],
+    categories: s.categories ?? [],
+    shape: s.shape ?? { severities: [], levers: [], logChecks: [], scheduledTriggers: [] },
     logs: {
       patternsRecorded: s.logPatterns !== undefined,
       patterns: Object.entries(s.logPatterns ?? {})
@@ -365,15 +378,15 @@ export function buildReport(s: WatchStatus, meta: ReportMeta): ReportData {
       checks: logChecks,
     },
     findings: s.findings,
-    notifications: { sent: s.notifications.sent, undelivered: s.notifications.undelivered },
+    notifications: {
+      sent: s.sent?.total ?? s.notifications.sent,
+      sentByWatch: s.sent?.watch ?? s.notifications.sent,
+      sentByIncidents: s.sent?.incidents ?? 0,
+      undelivered: s.notifications.undelivered,
+    },
     refused: s.refused.map((r) => ({ hour: r.hour, via: r.via, what: r.what, reason: r.reason })),
     charts: { responseTime: responseChart(s), outcomes: outcomeStrip(s) },
   };
-}
-
-function sevRank(sev: string): number {
-  const i = SEVERITY_ORDER.indexOf(sev);
-  return i < 0 ? SEVERITY_ORDER.length : i;
 }
 
 function budgetDays(s: WatchStatus): NonNullable<ReportData['budget']> {
@@ -462,9 +475,9 @@ export function at(h: number | undefined): string {
   return h === undefined ? '–' : `h${h}`;
 }
 
-/** A span of watch hours: 0.25 → "0.25 h". */
+/** A span of watch hours as people write it: 0.25 → "15 min", 1.5 → "1.5 h". */
 export function span(h: number | undefined): string {
-  return h === undefined ? '–' : `${h} h`;
+  return h === undefined ? '–' : formatHours(h);
 }
 
 const OUTCOME_TONE: Record<string, Tone> = {
@@ -552,6 +565,8 @@ export function reportSections(r: ReportData): Section[] {
     ],
   });
 
+  const order = r.shape.severities;
+  const sevRank = (sev: string) => (order.includes(sev) ? order.indexOf(sev) : order.length);
   const sevText = Object.entries(r.incidents.bySeverity)
     .sort(([a], [b]) => sevRank(a) - sevRank(b))
     .map(([sev, n]) => `${sev} ${n}`)
@@ -572,7 +587,7 @@ export function reportSections(r: ReportData): Section[] {
                 'severity',
                 'state',
                 'opened',
-                'acked',
+                'acknowledged',
                 'resolved',
                 'duration',
                 'ack SLA',
@@ -580,15 +595,15 @@ export function reportSections(r: ReportData): Section[] {
                 'handled by',
                 'reason',
               ],
-              numeric: [true, false, false, false, true, true, true, true, true, false, false, false],
+              numeric: [true, false, false, false, true, false, false, true, true, false, false, false],
               rows: r.incidents.items.map((i) => [
                 String(i.seq),
                 i.check,
                 i.severity,
                 toned(i.state),
                 at(i.openedHour),
-                at(i.ackedHour),
-                at(i.resolvedHour),
+                i.ackedHour === undefined ? '–' : `${at(i.ackedHour)}${i.ackedBy ? ` by ${i.ackedBy}` : ''}`,
+                i.resolvedHour === undefined ? '–' : `${at(i.resolvedHour)}${i.resolvedBy ? ` by ${i.resolvedBy}` : ''}`,
                 span(i.durationHours),
                 span(i.ackSlaHours),
                 toned(i.ackSla),
@@ -650,75 +665,78 @@ export function reportSections(r: ReportData): Section[] {
   }
   out.push({ id: 'checkpoints', title: 'Checkpoints', blocks: cpBlocks });
 
-  out.push({
-    id: 'levers',
-    title: 'Levers pulled',
-    blocks: r.levers.length
-      ? [
-          {
-            kind: 'table',
-            head: ['#', 'lever', 'requested', 'by', 'automatic', 'approved by', 'state', 'finished', 'verify', 'reason'],
-            numeric: [true, false, true, false, false, false, false, true, false, false],
-            rows: r.levers.map((l) => [
-              String(l.seq),
-              l.lever,
-              at(l.requestedHour),
-              l.by,
-              l.automatic ? 'yes' : 'no',
-              l.approvedBy ?? '',
-              toned(l.state),
-              at(l.finishedHour),
-              l.verify ?? '',
-              l.reason,
-            ]),
-          },
-        ]
-      : [{ kind: 'p', text: 'None.', tone: 'muted' }],
-  });
+  // A section the plan has nothing for is left out (no levers, no budget, no log checks, no categories).
+  if (r.levers.length || r.shape.levers.length)
+    out.push({
+      id: 'levers',
+      title: 'Levers pulled',
+      blocks: r.levers.length
+        ? [
+            {
+              kind: 'table',
+              head: ['#', 'lever', 'requested', 'by', 'automatic', 'approved by', 'state', 'finished', 'verify', 'reason'],
+              numeric: [true, false, true, false, false, false, false, true, false, false],
+              rows: r.levers.map((l) => [
+                String(l.seq),
+                l.lever,
+                at(l.requestedHour),
+                l.by,
+                l.automatic ? 'yes' : 'no',
+                l.approvedBy ?? '',
+                toned(l.state),
+                at(l.finishedHour),
+                l.verify ?? '',
+                l.reason,
+              ]),
+            },
+          ]
+        : [{ kind: 'p', text: 'None.', tone: 'muted' }],
+    });
 
-  out.push({
-    id: 'budget',
-    title: 'Budget per day',
-    blocks: !r.budget
-      ? [{ kind: 'p', text: 'No budget in the plan.', tone: 'muted' }]
-      : [
-          {
-            kind: 'table',
-            head: ['day', 'spent', 'ceiling', 'of ceiling', 'status'],
-            numeric: [true, true, true, true, false],
-            rows: r.budget.days.map((d) => [
-              String(d.day),
-              money(d.spent, cur),
-              money(d.ceiling, cur),
-              pct(d.percentOfCeiling),
-              d.overBudget ? { text: 'over budget', tone: 'fail' } : { text: 'within', tone: 'ok' },
-            ]),
-          },
-          { kind: 'p', text: `Total: ${money(r.budget.total, cur)}.` },
-        ],
-  });
+  if (r.budget)
+    out.push({
+      id: 'budget',
+      title: 'Budget per day',
+      blocks: [
+        {
+          kind: 'table',
+          head: ['day', 'spent', 'ceiling', 'of ceiling', 'status'],
+          numeric: [true, true, true, true, false],
+          rows: r.budget.days.map((d) => [
+            String(d.day),
+            money(d.spent, cur),
+            money(d.ceiling, cur),
+            pct(d.percentOfCeiling),
+            d.overBudget ? { text: 'over budget', tone: 'fail' } : { text: 'within', tone: 'ok' },
+          ]),
+        },
+        { kind: 'p', text: `Total: ${money(r.budget.total, cur)}.` },
+      ],
+    });
 
-  out.push({
-    id: 'federation',
-    title: 'Federation',
-    blocks: r.federation.length
-      ? [
-          {
-            kind: 'table',
-            head: ['check', 'runs', 'status', 'last', 'at', 'reason'],
-            numeric: [false, true, false, false, true, false],
-            rows: r.federation.map((f) => [
-              f.check,
-              String(f.runs),
-              f.status ? toned(f.status) : { text: 'not run yet', tone: 'muted' },
-              toned(f.outcome),
-              at(f.hour),
-              f.reason ?? '',
+  if (r.categories.length > 1)
+    out.push({
+      id: 'categories',
+      title: 'Checks by category',
+      blocks: [
+        {
+          kind: 'table',
+          head: ['category', 'check', 'runs', 'status', 'last', 'at', 'reason'],
+          numeric: [false, false, true, false, false, true, false],
+          rows: r.categories.flatMap((g) =>
+            g.checks.map((c) => [
+              g.category,
+              c.check,
+              String(c.runs),
+              c.status ? toned(c.status) : { text: 'not run yet', tone: 'muted' as Tone },
+              toned(c.outcome),
+              at(c.hour),
+              c.reason ?? '',
             ]),
-          },
-        ]
-      : [{ kind: 'p', text: 'No federation checks in the plan.', tone: 'muted' }],
-  });
+          ),
+        },
+      ],
+    });
 
   const logBlocks: Block[] = [];
   if (r.logs.patternsRecorded) {
@@ -757,15 +775,16 @@ export function reportSections(r: ReportData): Section[] {
         }
       : { kind: 'p', text: 'No trigger held.', tone: 'muted' },
   );
-  out.push({ id: 'logs', title: 'Log patterns', blocks: logBlocks });
+  if (r.shape.logChecks.length || r.logs.triggers.length) out.push({ id: 'logs', title: 'Log patterns', blocks: logBlocks });
 
-  out.push({
-    id: 'escalations',
-    title: 'Scheduled escalations',
-    blocks: r.findings.length
-      ? [{ kind: 'list', items: r.findings.map((f) => ({ text: `day ${f.day}: ${f.description} — ${f.detail}` })) }]
-      : [{ kind: 'p', text: 'None.', tone: 'muted' }],
-  });
+  if (r.findings.length || r.shape.scheduledTriggers.length)
+    out.push({
+      id: 'escalations',
+      title: 'Scheduled escalations',
+      blocks: r.findings.length
+        ? [{ kind: 'list', items: r.findings.map((f) => ({ text: `day ${f.day}: ${f.description} — ${f.detail}` })) }]
+        : [{ kind: 'p', text: 'None.', tone: 'muted' }],
+    });
 
   out.push({
     id: 'notifications',
@@ -773,7 +792,7 @@ export function reportSections(r: ReportData): Section[] {
     blocks: [
       {
         kind: 'p',
-        text: `Sent: ${r.notifications.sent}; undelivered: ${r.notifications.undelivered.length}.`,
+        text: `Sent: ${r.notifications.sent} (the watch ${r.notifications.sentByWatch}, its incidents ${r.notifications.sentByIncidents}); undelivered: ${r.notifications.undelivered.length}.`,
         tone: r.notifications.undelivered.length ? 'fail' : undefined,
       },
       ...(r.notifications.undelivered.length

@@ -10,14 +10,15 @@ export const fileSink: SinkKind<z.output<typeof FileSink>> = {
   kind: 'file',
   schema: FileSink,
   name: (s) => `file:${s.path}`,
-  async deliver(spec, n) {
-    const existing = await readFile(spec.path, 'utf8').catch((e: NodeJS.ErrnoException) => {
+  async deliver(spec, n, ctx) {
+    const path = ctx.text(spec.path);
+    const existing = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return '';
       throw e;
     });
     if (existing.includes(`"eventId":${JSON.stringify(n.eventId)}`)) return 'delivered';
-    await mkdir(dirname(spec.path), { recursive: true });
-    await appendFile(spec.path, JSON.stringify(n) + '\n');
+    await mkdir(dirname(path), { recursive: true });
+    await appendFile(path, JSON.stringify(n) + '\n');
     return 'delivered';
   },
 };

@@ -6,6 +6,8 @@ import type { Env } from '../core/vars';
 
 export interface DeliveryContext {
   env: Env;
+  /** A sink's own text (a file path) with the plan's `${var}` references resolved. */
+  text(t: string): string;
   signal?: AbortSignal;
   /** The Markdown of the incident document, for sinks that attach it to a resolution. */
   document?: string;

@@ -97,9 +97,11 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   await investigating;
   const doc = renderIncidentDoc(input, rec);
   rec.documentPath = (
-    await writeIncidentDoc({ watchId: input.watchId, seq: input.seq, reportsDir: input.reportsDir, markdown: doc }).catch(() => ({
-      path: undefined,
-    }))
+    await writeIncidentDoc({ watchId: input.watchId, seq: input.seq, reportsDir: input.reportsDir, vars: input.vars, markdown: doc }).catch(
+      () => ({
+        path: undefined,
+      }),
+    )
   ).path;
   run.send(incidentResolved(input, rec), doc);
   await Promise.all(run.deliveries);

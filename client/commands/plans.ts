@@ -85,5 +85,4 @@ Examples:
       const written = await writeStarterPlan(answers, { out: o.out, force: !!o.force });
       process.stdout.write(written.summary + '\n');
     });
-
 }

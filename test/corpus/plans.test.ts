@@ -105,7 +105,11 @@ describe('release-watch validate', () => {
     const { code, stdout, stderr } = await runCli(['validate', good, bad]);
     expect(code).toBe(2);
     expect(stdout).toBe(`${good}: ok (corpus-base: 3 checks, 2 tiers, 1 checkpoints)\n`);
-    expect(stderr.replace(/\n$/, '').split('\n')).toEqual(lines(expected.cases['rotation-gap.yaml']).map((l) => expect.stringMatching(new RegExp(`^${bad}:\\d+:\\d+: ${l.replace(/[()[\]]/g, '\\$&')}$`))));
+    expect(stderr.replace(/\n$/, '').split('\n')).toEqual(
+      lines(expected.cases['rotation-gap.yaml']).map((l) =>
+        expect.stringMatching(new RegExp(`^${bad}:\\d+:\\d+: ${l.replace(/[()[\]]/g, '\\$&')}$`)),
+      ),
+    );
   });
 });
 

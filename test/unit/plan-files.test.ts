@@ -11,8 +11,12 @@ import { formatPlanErrorAt, validatePlanText } from '../../plan/validate';
 const ROOT = join(__dirname, '..', '..');
 const PLANS = join(ROOT, 'plans');
 const shipped = [
-  ...readdirSync(PLANS).filter((f) => f.endsWith('.yaml')).map((f) => join(PLANS, f)),
-  ...readdirSync(join(PLANS, 'examples')).filter((f) => f.endsWith('.yaml')).map((f) => join(PLANS, 'examples', f)),
+  ...readdirSync(PLANS)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(PLANS, f)),
+  ...readdirSync(join(PLANS, 'examples'))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(PLANS, 'examples', f)),
 ];
 
 const MINIMAL = `version: 1
@@ -42,10 +46,13 @@ describe('the smallest plan', () => {
 
   it('asks for what it cannot default, and says why', () => {
     const twoPeople = MINIMAL.replace('  alice: { name: Alice }', '  alice: { name: Alice }\n  bob: { name: Bob }');
-    expect(errors(twoPeople)).toEqual(['my-api.yaml:4:1: rotation: required: the plan has 2 people; say who is on call when (rotation.windows)']);
-    const severities = MINIMAL + 'severities:\n  sev1: { meaning: Outage, ack: 5m, resolve: 1h }\n  sev2: { meaning: Degraded, ack: 30m, resolve: 4h }\n';
+    expect(errors(twoPeople)).toEqual([
+      'my-api.yaml:4:1: rotation: required: the plan has 2 people; say who is on call when (rotation.windows)',
+    ]);
+    const severities =
+      MINIMAL + 'severities:\n  sev1: { meaning: Outage, ack: 5m, resolve: 1h }\n  sev2: { meaning: Degraded, ack: 30m, resolve: 4h }\n';
     expect(errors(severities)).toEqual([
-      'my-api.yaml:7:3: checks.health.severity: required: the plan has several severities (sev1, sev2); say which this check\'s failure is',
+      "my-api.yaml:7:3: checks.health.severity: required: the plan has several severities (sev1, sev2); say which this check's failure is",
     ]);
     const prod = MINIMAL.replace('profile: dev\n', '');
     expect(errors(prod)[0]).toBe(
@@ -66,7 +73,9 @@ function errors(text: string, file = 'my-api.yaml'): string[] {
 
 describe('errors point at their place, and suggest the name meant', () => {
   it('a misspelt field, value and name each get their line, column and a "did you mean"', () => {
-    const text = MINIMAL.replace('conditions:', 'conditons:').replace('kind: http', 'kind: htp').replace('checks: [health]', 'checks: [helth]');
+    const text = MINIMAL.replace('conditions:', 'conditons:')
+      .replace('kind: http', 'kind: htp')
+      .replace('checks: [health]', 'checks: [helth]');
     expect(errors(text)).toEqual([
       'my-api.yaml:7:22: checks.health.probe.kind: probe.kind must be one of http, command, log',
       'my-api.yaml:7:3: checks.health.conditions: required',
@@ -76,7 +85,8 @@ describe('errors point at their place, and suggest the name meant', () => {
   });
 
   it('a placeholder, a log pattern and a severity misspelt in conditions', () => {
-    const text = `${MINIMAL}  logs:
+    const text =
+      `${MINIMAL}  logs:
     probe:
       kind: log
       files: [{ path: app.log }]
@@ -92,8 +102,13 @@ describe('errors point at their place, and suggest the name meant', () => {
 
   it('an error in what a plan extends points at the file it is in', () => {
     const dir = join(ROOT, 'test', 'corpus', 'plans');
-    const r = validatePlanText('extends: base/base.yaml\nclock: { hour: 1s }\ntiers: { hourly: { every: 2h, checks: [nope] } }\n', join(dir, 'x.yaml'));
-    expect(r.ok ? [] : r.errors.map((e) => formatPlanErrorAt(e))).toEqual([`${join(dir, 'x.yaml')}:3:40: tiers.hourly.checks[0]: unknown check "nope"`]);
+    const r = validatePlanText(
+      'extends: base/base.yaml\nclock: { hour: 1s }\ntiers: { hourly: { every: 2h, checks: [nope] } }\n',
+      join(dir, 'x.yaml'),
+    );
+    expect(r.ok ? [] : r.errors.map((e) => formatPlanErrorAt(e))).toEqual([
+      `${join(dir, 'x.yaml')}:3:40: tiers.hourly.checks[0]: unknown check "nope"`,
+    ]);
     // A prod profile set here needs keys for the people the base names: those errors point into the base.
     const base = validatePlanText('extends: base/base.yaml\nprofile: prod\n', join(dir, 'x.yaml'));
     expect(base.ok ? [] : base.errors.map((e) => formatPlanErrorAt(e).replace(/: a prod profile.*/, ''))).toEqual([
@@ -122,7 +137,11 @@ describe('the JSON Schema', () => {
 
   it('refuses what release-watch refuses: an unknown field, a bad duration, a probe of no kind', () => {
     expect(validate(parse(MINIMAL))).toBe(true);
-    for (const bad of [MINIMAL.replace('conditions:', 'conditons:'), MINIMAL.replace('every: 1h', 'every: hourly'), MINIMAL.replace('kind: http', 'kind: htp')]) {
+    for (const bad of [
+      MINIMAL.replace('conditions:', 'conditons:'),
+      MINIMAL.replace('every: 1h', 'every: hourly'),
+      MINIMAL.replace('kind: http', 'kind: htp'),
+    ]) {
       expect(validate(parse(bad))).toBe(false);
     }
   });

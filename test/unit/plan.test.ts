@@ -85,7 +85,11 @@ describe('plan errors, each with its path', () => {
       (p) => (p.tiers.deep.every = 'four hours'),
       ['tiers.deep.every: not a duration: "four hours" (use e.g. 15m, 4h, 1h30m)'],
     ],
-    ['unknown check in a tier', (p) => p.tiers.hourly.checks.push('fast-puls'), ['tiers.hourly.checks[2]: unknown check "fast-puls" (did you mean "fast-pulse"?)']],
+    [
+      'unknown check in a tier',
+      (p) => p.tiers.hourly.checks.push('fast-puls'),
+      ['tiers.hourly.checks[2]: unknown check "fast-puls" (did you mean "fast-pulse"?)'],
+    ],
     [
       'unknown check to investigate',
       (p) => (p.checks['fast-pulse'].investigate = ['nope']),
@@ -179,7 +183,11 @@ describe('plan errors, each with its path', () => {
       (p) => (p.escalation.immediate[3].when = '[LOGS].alert > 0'),
       ['escalation.immediate[3].when: unknown placeholder [LOGS] (did you mean [LOG]?)'],
     ],
-    ['unknown var in a probe', (p) => (p.checks['fast-pulse'].probe.cwd = '${hmoe}'), ['checks.fast-pulse.probe: unknown var "${hmoe}" (did you mean "${home}"?)']],
+    [
+      'unknown var in a probe',
+      (p) => (p.checks['fast-pulse'].probe.cwd = '${hmoe}'),
+      ['checks.fast-pulse.probe: unknown var "${hmoe}" (did you mean "${home}"?)'],
+    ],
     [
       'unknown var in a lever step',
       (p) => p.levers.rollback.steps[0].argv.push('${release.branch}'),
@@ -190,11 +198,7 @@ describe('plan errors, each with its path', () => {
       (p) => (p.checks['fast-pulse'].probe.cwd = '${release.commit}'),
       ['checks.fast-pulse.probe: unknown var "${release.commit}"'],
     ],
-    [
-      'missing required field',
-      (p) => delete p.checks['fast-pulse'].probe,
-      ['checks.fast-pulse.probe: required'],
-    ],
+    ['missing required field', (p) => delete p.checks['fast-pulse'].probe, ['checks.fast-pulse.probe: required']],
     ['a clock that is not a map', (p) => (p.clock = '1h'), ['clock: expected a map of fields, got text "1h"']],
     ['extra unknown field in a check', (p) => (p.checks['fast-pulse'].colour = 'red'), ['checks.fast-pulse: unknown field "colour"']],
     ['extra unknown field at the top', (p) => (p.owner = 'me'), ['unknown field "owner"']],
@@ -286,7 +290,10 @@ describe('all errors at once', () => {
         p.checks['fast-pulse'].probe.retries = 3;
         p.checks['fast-pulse'].probe.cwd = '${hmoe}';
       }),
-    ).toEqual(['checks.fast-pulse.probe: unknown field "retries"', 'checks.fast-pulse.probe: unknown var "${hmoe}" (did you mean "${home}"?)']);
+    ).toEqual([
+      'checks.fast-pulse.probe: unknown field "retries"',
+      'checks.fast-pulse.probe: unknown var "${hmoe}" (did you mean "${home}"?)',
+    ]);
   });
 
   it('skips references into a section it cannot read instead of inventing errors', () => {

@@ -273,13 +273,15 @@ describe('incident timing', () => {
 describe('watch status for reports', () => {
   const { status } = finishedWatch();
 
-  it('carries series, tier outcome hours, federation, trigger hits and levers', () => {
+  it('carries series, tier outcome hours, checks by category, trigger hits and levers', () => {
     expect(status.checks['fast-pulse'].series).toHaveLength(49);
     expect(status.checks['fast-pulse'].series[14]).toEqual([14, 2, 72_000]);
     expect(status.tiers.hourly).toMatchObject({ runs: 49, failedAt: [14], warnedAt: [13, 20, 30], checks: ['fast-pulse', 'log-watch'] });
     expect(status.responseTime).toMatchObject({ check: 'fast-pulse', passMs: 30_000, warnMs: 60_000 });
-    expect(status.federation.map((f) => f.check)).toEqual(['orchestrator-status', 'federation-ping']);
-    expect(status.federation[1]).toMatchObject({ runs: 2, outcome: 'ok', hour: 48 });
+    const federation = status.categories.find((g) => g.category === 'federation')!.checks;
+    expect(federation.map((c) => c.check)).toEqual(['federation-ping', 'federation-grep', 'federation-loopback']);
+    expect(federation[0]).toMatchObject({ runs: 2, outcome: 'ok', hour: 48 });
+    expect(status.categories.map((g) => g.category)).toEqual(['availability', 'policy', 'reporting', 'budget', 'federation']);
     expect(status.triggerHits['performance-trend']).toEqual({ 'day 1': 2, 'day 2': 1 });
     expect(status.incidents.map((i) => i.ackSla)).toEqual(['met', 'missed', 'missed']);
     expect(status.incidents.map((i) => i.durationHours)).toEqual([2.1, 2.4, 20.5]);
@@ -288,6 +290,13 @@ describe('watch status for reports', () => {
     expect(status.logOffsets).toEqual({ 'log-watch': { 'logs/triggers.log': 2048 } });
   });
 });
+
+/** A span as the report writes it ("15 min", "2.1 h") in watch hours. */
+function hoursOf(text: string): number {
+  const m = /^([\d.]+) (s|min|h|d)$/.exec(text);
+  if (!m) throw new Error(`not a span: ${text}`);
+  return Number(m[1]) * { s: 1 / 3600, min: 1 / 60, h: 1, d: 24 }[m[2] as 's' | 'min' | 'h' | 'd'];
+}
 
 describe('final report', () => {
   const { status } = finishedWatch();
@@ -356,7 +365,7 @@ describe('final report', () => {
     );
     const incidentRows = mdTable(md, 'Incidents');
     expect(incidentRows).toHaveLength(json.incidents.total);
-    expect(incidentRows.map((r) => [Number(r[0]), r[1], num(r[7]), num(r[8]), r[9], r[10]])).toEqual(
+    expect(incidentRows.map((r) => [Number(r[0]), r[1], hoursOf(r[7]), hoursOf(r[8]), r[9], r[10]])).toEqual(
       json.incidents.items.map((i) => [i.seq, i.check, i.durationHours, i.ackSlaHours, i.ackSla, i.handledBy]),
     );
 
@@ -383,7 +392,7 @@ describe('final report', () => {
     );
   });
 
-  it('shows checkpoint decisions, levers, federation, log triggers and undelivered notifications', () => {
+  it('shows checkpoint decisions, levers, checks by category, log triggers and undelivered notifications', () => {
     const cps = mdSection(md, 'Checkpoints');
     expect(cps).toContain('### 48-Hour Final (hour 48): decided — release by release-captain at h48.6');
     expect(cps).toContain('> Stable since h31.');
@@ -398,9 +407,14 @@ describe('final report', () => {
       'One slow pulse at h13 \\| watching &lt;closely>.',
     ]);
     expect(mdTable(md, 'Levers pulled')[0].slice(0, 7)).toEqual(['1', 'restart-services', 'h14.1', 'watch', 'yes', '', 'done']);
-    expect(mdTable(md, 'Federation').map((r) => [r[0], r[3]])).toEqual([
-      ['orchestrator-status', 'ok'],
-      ['federation-ping', 'ok'],
+    expect(
+      mdTable(md, 'Checks by category')
+        .filter((r) => r[0] === 'federation')
+        .map((r) => [r[1], r[3]]),
+    ).toEqual([
+      ['federation-ping', 'healthy'],
+      ['federation-grep', 'not run yet'],
+      ['federation-loopback', 'not run yet'],
     ]);
     expect(mdTable(md, 'Log patterns')).toEqual([
       ['`timeouts`', '4'],

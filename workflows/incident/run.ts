@@ -51,7 +51,7 @@ export class IncidentRun {
 
   send(notice: Notice, document?: string): void {
     const notification = addressed(notice, this.input.id, this.input.watchId, Date.now());
-    const delivery = notify({ notification, sinks: this.input.sinks, ...(document ? { document } : {}) })
+    const delivery = notify({ notification, sinks: this.input.sinks, vars: this.input.vars, ...(document ? { document } : {}) })
       .then((res) => {
         if (res.delivered.length > 0) this.rec.sent = (this.rec.sent ?? 0) + 1;
         for (const f of res.failed) this.undelivered.push({ eventId: notification.eventId, sink: f.sink, error: f.error });

@@ -118,6 +118,7 @@ async function openIncident(w: WatchRun, checkId: string, failure: Relapse, trig
           pagerSeverity: sev.pagerduty ?? 'error',
           sinks: plan.notify.sinks,
           reportsDir: plan.notify.reportsDir,
+          vars: plan.vars,
           investigate: spec.investigate,
           investigations,
           roster: { people: plan.people, profile: plan.profile, signedApprovals: plan.signedApprovals },

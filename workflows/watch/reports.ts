@@ -29,6 +29,7 @@ export async function writeDailyReport(w: WatchRun, hour: number): Promise<void>
       hour,
       status: watchStatus(plan, state, Date.now(), w.hourMs, 0),
       reportsDir: plan.notify.reportsDir,
+      vars: plan.vars,
     });
     state.reports.push({ hour, kind: 'daily', path: res.path });
     w.audit('report', `daily report written: ${res.path}`, hour);
@@ -46,6 +47,7 @@ export async function writeFinalReport(w: WatchRun): Promise<void> {
       hour,
       status: watchStatus(plan, state, Date.now(), w.hourMs, 0),
       reportsDir: plan.notify.reportsDir,
+      vars: plan.vars,
     });
     state.reports.push({ hour, kind: 'final', path: res.path });
   } catch {

@@ -82,7 +82,7 @@ export class WatchRun {
     const { state } = this;
     const notification = addressed(notice, state.watchId, state.watchId, Date.now());
     this.track(
-      notify({ notification, sinks: this.plan.notify.sinks }).then(
+      notify({ notification, sinks: this.plan.notify.sinks, vars: this.plan.vars }).then(
         (res) => {
           if (res.delivered.length > 0) state.notifications.sent++;
           for (const f of res.failed) state.notifications.undelivered.push({ eventId: notification.eventId, sink: f.sink, error: f.error });
