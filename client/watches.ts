@@ -99,12 +99,23 @@ export async function startWatch(client: Client, req: StartWatch): Promise<Start
     const memo = (await handle.describe()).memo as { requestId?: string } | undefined;
     return { workflowId, runId: handle.firstExecutionRunId, started: memo?.requestId === requestId };
   } catch (err) {
+    const missing = missingSearchAttributes(err);
+    if (missing) throw new Refused(`the namespace cannot hold a watch: ${missing}. Run \`release-watch setup\` once for this namespace`);
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       const desc = await client.workflow.getHandle(workflowId).describe();
       return { workflowId, runId: desc.runId, started: false };
     }
     throw err;
   }
+}
+
+/** The server's reason when the namespace lacks release-watch's search attributes, else undefined. */
+function missingSearchAttributes(err: unknown): string | undefined {
+  const cause = err instanceof ServiceError ? (err.cause as { code?: number; details?: string } | undefined) : undefined;
+  const text = [(err as Error)?.message, cause?.details].filter(Boolean).join(': ');
+  return /search attribute/i.test(text) && /not defined|unknown|no mapping|not found|invalid/i.test(text)
+    ? (cause?.details ?? (err as Error).message)
+    : undefined;
 }
 
 export function watchHandle(client: Client, id: string): WorkflowHandle<typeof watchWorkflow> {

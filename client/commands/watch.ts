@@ -92,12 +92,12 @@ export function registerWatch(program: Command): void {
       '\nExamples:\n  release-watch status watch-symphony-v1.0\n  release-watch status watch-symphony-v1.0 --json | jq .checkpoints\n  release-watch status watch-symphony-v1.0 --follow',
     )
     .action(async (id: string, o: { json?: boolean; events: number; timeout: number; follow?: boolean; every: number }) => {
+      if (o.follow && o.json) throw new Usage('--follow prints lines as they happen: leave out --json');
       const { watchStatusOf } = await watches();
       const { formatStatus } = await import('../format');
       const client = await connect();
       const status = await watchStatusOf(client, id, o.events, o.timeout * 1000);
       if (!o.follow) return print(!!o.json, status, () => formatStatus(status));
-      if (o.json) throw new Usage('--follow prints lines as they happen: leave out --json');
       process.stdout.write(formatStatus(status) + '\n\nfollowing (Ctrl-C stops):\n');
       const { followWatch } = await import('../follow');
       const final = await followWatch(client, id, {

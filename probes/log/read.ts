@@ -252,7 +252,9 @@ function jsonRecord(text: string): unknown {
 
 /** A field of a JSON line as text a pattern is matched against (objects as JSON); "" when it has none, which no sensible pattern matches. */
 function fieldText(record: unknown, path: string): string {
-  const value = path.split('.').reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), record);
+  const value = path
+    .split('.')
+    .reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), record);
   if (value === undefined || value === null) return '';
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }

@@ -36,7 +36,9 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 }
 
 /** The dev server; `dynamicConfig` sets more of its dynamic config (e.g. a lower continue-as-new suggestion). */
-export function devServerEnv(opts: { dynamicConfig?: Record<string, number | string> } = {}): Promise<TestWorkflowEnvironment> {
+export function devServerEnv(
+  opts: { dynamicConfig?: Record<string, number | string>; searchAttributes?: boolean } = {},
+): Promise<TestWorkflowEnvironment> {
   const more = Object.entries(opts.dynamicConfig ?? {}).flatMap(([key, value]) => [
     '--dynamic-config-value',
     `${key}=${JSON.stringify(value)}`,
@@ -44,7 +46,8 @@ export function devServerEnv(opts: { dynamicConfig?: Record<string, number | str
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: toolPaths().temporal },
-      searchAttributes: SEARCH_ATTRIBUTES,
+      // Without them, a namespace as a new cluster has it: `release-watch setup` is what adds them.
+      searchAttributes: opts.searchAttributes === false ? [] : SEARCH_ATTRIBUTES,
       // Compressed clocks need timers on time: the default lets a timer fire up to a second late.
       extraArgs: ['--log-level', 'error', '--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"', ...more],
     },
