@@ -3,7 +3,7 @@
 // makes it ready (twice: nothing more the second time), a worker serves the plan, the watch runs, its
 // checkpoints are decided, and `list` shows it ended.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
