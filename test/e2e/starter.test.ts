@@ -124,6 +124,18 @@ test('init, validate, setup, worker, start, decide: a watch of your own service 
       code: 2,
       out: { error: { kind: 'refused', message: 'no watch "watch-shop-v9"' }, exitCode: 2 },
     });
+
+    // A deploy pipeline's way: start and wait for the end (the smallest plan, a quick clock, no checkpoints).
+    writeFileSync(
+      join(dir, 'quick.yaml'),
+      `version: 1\nservice: shop\nprofile: dev\nclock: { hour: 300ms, duration: 3h }\npeople: { ann: { name: Ann } }\n` +
+        `checks:\n  health: { probe: { kind: http, url: "${api.url}/healthz" }, conditions: ["[STATUS] == 200"] }\ntiers:\n  hourly: { every: 1h, checks: [health] }\n`,
+    );
+    const waited = await cli(['start', '--plan', 'quick.yaml', '--service', 'shop', '--release', 'v1.1', '--wait', '--every', '1']);
+    expect(waited.code).toBe(0);
+    expect(waited.stdout).toMatch(/^started: watch-shop-v1\.1\n/);
+    expect(waited.stdout).toMatch(/h0 +start +watch of shop v1\.1 started by/);
+    expect(waited.stdout).toMatch(/watch ended: completed\n$/);
   } finally {
     worker.kill('SIGTERM');
     await exited;
