@@ -120,3 +120,22 @@ test('a circle of extends is reported at its first repetition for a relative pat
   const result = validatePlanText(readFileSync(file, 'utf8'), file);
   expect(result.ok ? [] : result.errors.map(formatPlanError)).toEqual(lines(expected.cases['extends-cycle.yaml']));
 });
+
+test('release-watch validate --json: every file with its errors and their places, exit 2', async () => {
+  const bad = join(DIR, 'unknown-checks.yaml');
+  const good = join(DIR, 'base', 'base.yaml');
+  const { code, stdout, stderr } = await runCli(['validate', '--json', good, bad]);
+  expect({ code, stderr }).toEqual({ code: 2, stderr: '' });
+  const results = JSON.parse(stdout) as Array<{
+    file: string;
+    ok: boolean;
+    errors: Array<{ file: string; line?: number; column?: number; path: string; message: string }>;
+  }>;
+  expect(results.map((r) => [r.file, r.ok])).toEqual([
+    [good, true],
+    [bad, false],
+  ]);
+  expect(results[1].errors.map((e) => `${e.path}: ${e.message}`)).toEqual(lines(expected.cases['unknown-checks.yaml']));
+  for (const e of results[1].errors)
+    expect(e).toMatchObject({ file: expect.stringMatching(/\.yaml$/), line: expect.any(Number), column: expect.any(Number) });
+});
