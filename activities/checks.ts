@@ -18,7 +18,7 @@ export function createRunCheck(env: Env) {
     const { check } = req;
     const kind = probeKind(check.probe.kind);
     const observation = await observe(req, env);
-    const verdict = judge(check.conditions, observation.values, check.severity, kind?.placeholders);
+    const verdict = judge(check.conditions, observation.values, check.severity, kind?.placeholders, req.severities);
     const outcome = observation.failure ? 'fail' : verdict.outcome;
     const severity = outcome === 'ok' ? undefined : verdict.outcome === outcome ? verdict.severity : check.severity;
     const metric = check.metric === undefined ? undefined : valueOf(check.metric, observation.values);

@@ -517,12 +517,15 @@ export interface Verdict {
   conditions: ConditionResult[];
 }
 
-const SEVERITY_RANK: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
 const OUTCOME_RANK: Record<Outcome, number> = { ok: 0, warn: 1, fail: 2 };
 const MAX_DETAIL = 200;
+/** The built-in severities, most severe first (a plan that names none has these). */
+const BUILT_IN_SEVERITIES = ['critical', 'high', 'medium', 'low'];
 
-export function severityRank(severity: string | undefined): number {
-  return (severity !== undefined && SEVERITY_RANK[severity]) || 0;
+/** Higher is graver: the position in the plan's list of severities (most severe first); unknown is least. */
+export function severityRank(severity: string | undefined, order: readonly string[] = BUILT_IN_SEVERITIES): number {
+  const i = severity === undefined ? -1 : order.indexOf(severity);
+  return i < 0 ? 0 : order.length - i;
 }
 
 /** Every condition against the values: worst outcome wins, with the worst severity among the conditions that gave it. */
@@ -531,13 +534,14 @@ export function judge(
   values: ProbeValues,
   checkSeverity: string,
   placeholders: readonly PlaceholderSpec[] = [],
+  severities: readonly string[] = BUILT_IN_SEVERITIES,
 ): Verdict {
   const results = conditions.map((c) => judgeCondition(c, values, checkSeverity, placeholders));
   const outcome = results.reduce<Outcome>((worst, r) => (OUTCOME_RANK[r.outcome] > OUTCOME_RANK[worst] ? r.outcome : worst), 'ok');
   if (outcome === 'ok') return { outcome, reason: 'all conditions hold', conditions: results };
   const culprits = results.filter((r) => r.outcome === outcome);
   const severity = culprits.reduce<string | undefined>(
-    (worst, r) => (worst === undefined || severityRank(r.severity) > severityRank(worst) ? r.severity : worst),
+    (worst, r) => (worst === undefined || severityRank(r.severity, severities) > severityRank(worst, severities) ? r.severity : worst),
     undefined,
   );
   return { outcome, severity, reason: describeResult(culprits[0]), conditions: results };

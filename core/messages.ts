@@ -39,6 +39,8 @@ export interface CheckRequest {
   check: CheckSpec;
   vars: Plan['vars'];
   release: Release;
+  /** The plan's severities, most severe first: of several failed conditions, the gravest names the incident's. */
+  severities?: string[];
   /** Trigger conditions over this check's values; the names of those that hold come back in `triggers`. */
   triggers: Array<{ name: string; when: string }>;
   /** What the probe kept from this check's previous run (a log cursor), carried by the watch. */

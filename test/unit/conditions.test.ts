@@ -297,3 +297,13 @@ describe('formatMs', () => {
     expect(formatMs(61_000)).toBe('61s');
   });
 });
+
+test("of several failed conditions, the gravest in the plan's own order names the incident's severity", () => {
+  const conditions = [
+    { name: 'slow', pass: '[RESPONSE_TIME] < 1s', severity: 'sev2' },
+    { name: 'down', pass: '[STATUS] == 200', severity: 'sev1' },
+  ];
+  const values = { STATUS: 503, RESPONSE_TIME: 4000 };
+  expect(judge(conditions, values, 'sev2', httpPlaceholders, ['sev1', 'sev2']).severity).toBe('sev1');
+  expect(judge(conditions, values, 'sev2', httpPlaceholders, ['sev2', 'sev1']).severity).toBe('sev2');
+});

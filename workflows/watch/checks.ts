@@ -21,6 +21,7 @@ export function runCheck(w: WatchRun, checkId: string, hour: number, label: stri
     check,
     vars: plan.vars,
     release: state.release,
+    severities: Object.keys(plan.severities),
     triggers,
     cursor: state.cursors[checkId],
     first: !(checkId in state.cursors),
