@@ -59,6 +59,11 @@ export async function createWorker(connection: NativeConnection, namespace: stri
 
 export async function connectWorker(): Promise<{ connection: NativeConnection; namespace: string }> {
   const target = temporalTarget();
-  const connection = await NativeConnection.connect({ address: target.address, tls: target.tls, apiKey: target.apiKey, metadata: target.metadata });
+  const connection = await NativeConnection.connect({
+    address: target.address,
+    tls: target.tls,
+    apiKey: target.apiKey,
+    metadata: target.metadata,
+  });
   return { connection, namespace: target.namespace };
 }
