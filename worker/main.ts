@@ -1,6 +1,7 @@
 // `release-watch worker`: runs until SIGINT/SIGTERM, then drains.
 import { currentBuildId, makeCurrent } from './versions';
-import { connectWorker, createWorker } from './worker';
+import type { Duration } from '@temporalio/common';
+import { connectWorker, createWorker, type WorkerOverrides } from './worker';
 
 export interface RunWorkerOptions {
   /** Make this worker's version current when it starts (an upgrade), not only when the deployment has none. */
@@ -8,12 +9,32 @@ export interface RunWorkerOptions {
   /** Run without Worker Versioning (every worker takes every workflow: an upgrade can hand a running watch new code). */
   unversioned?: boolean;
   say?: (line: string) => void;
+  /** Watches and incidents kept in memory between their tasks (the SDK's sticky cache). */
+  cache?: number;
+  /** Workflow tasks and activities (probes, notifications, reports) run at once. */
+  workflowSlots?: number;
+  activitySlots?: number;
+  /** How long a cached watch's task waits for this worker before any worker may take it. */
+  stickyTimeout?: string;
+}
+
+/** The SDK settings a fleet of watches is tuned with (docs/production.md). */
+export function tuning(o: RunWorkerOptions): WorkerOverrides {
+  return {
+    ...(o.cache !== undefined ? { maxCachedWorkflows: o.cache } : {}),
+    ...(o.workflowSlots !== undefined ? { maxConcurrentWorkflowTaskExecutions: o.workflowSlots } : {}),
+    ...(o.activitySlots !== undefined ? { maxConcurrentActivityTaskExecutions: o.activitySlots } : {}),
+    ...(o.stickyTimeout !== undefined ? { stickyQueueScheduleToStartTimeout: o.stickyTimeout as Duration } : {}),
+  };
 }
 
 export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   const say = opts.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { connection, namespace } = await connectWorker();
-  const setup = await createWorker(connection, namespace, opts.unversioned ? { versioning: 'unversioned' } : {});
+  const setup = await createWorker(connection, namespace, {
+    ...(opts.unversioned ? { versioning: 'unversioned' } : {}),
+    overrides: tuning(opts),
+  });
   const { worker, buildId, deployment } = setup;
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM.
   const running = worker.run();

@@ -40,6 +40,12 @@ export function registerOperate(program: Command): void {
     .option('--plans <dir>', 'the same for every plan (*.yaml) in a folder')
     .option('--make-current', 'make this version current when it starts: new watches start on it (an upgrade)')
     .option('--unversioned', 'run without Worker Versioning (not recommended: see the warning it prints)')
+    .option('--cache <n>', 'watches and incidents kept in memory between tasks (SDK default 1000; about 0.5 MB each)', (v) =>
+      positiveInt(v, '--cache'),
+    )
+    .option('--workflow-slots <n>', 'workflow tasks run at once', (v) => positiveInt(v, '--workflow-slots'))
+    .option('--activity-slots <n>', 'probes, notifications and reports run at once', (v) => positiveInt(v, '--activity-slots'))
+    .option('--sticky-timeout <duration>', "how long a cached watch's task waits for this worker before another takes it (e.g. 5s)")
     .addHelpText(
       'after',
       `
@@ -54,11 +60,24 @@ Examples:
   TEMPORAL_ADDRESS=localhost:7233 release-watch worker --plans plans
   release-watch worker --make-current        # the new release takes new watches; the old one drains`,
     )
-    .action(async (o: { plan?: string[]; plans?: string; makeCurrent?: boolean; unversioned?: boolean }) => {
-      await refuseMissingVars([...(o.plan ?? []), ...(o.plans ? plansIn(o.plans) : [])]);
-      const { runWorker } = await import('../../worker/main');
-      await runWorker(o);
-    });
+    .action(
+      async (o: {
+        plan?: string[];
+        plans?: string;
+        makeCurrent?: boolean;
+        unversioned?: boolean;
+        cache?: number;
+        workflowSlots?: number;
+        activitySlots?: number;
+        stickyTimeout?: string;
+      }) => {
+        if (o.stickyTimeout !== undefined && !isDuration(o.stickyTimeout))
+          throw new Usage(`--sticky-timeout must be a duration such as 5s (got "${o.stickyTimeout}")`);
+        await refuseMissingVars([...(o.plan ?? []), ...(o.plans ? plansIn(o.plans) : [])]);
+        const { runWorker } = await import('../../worker/main');
+        await runWorker(o);
+      },
+    );
 
   program
     .command('versions')

@@ -4,6 +4,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CheckRequest, CheckResult } from '../../core/messages';
 
 const ROOT = join(__dirname, '..', '..');
 const CONFIG_ENV = 'RW_TEST_WORKER_PROCESS';
@@ -14,6 +15,17 @@ interface Config {
   taskQueue: string;
   /** A workflow bundle written by the parent (bundled once, not per process). */
   bundlePath: string;
+  /** Run as this version of a Worker Deployment (pinned), as `release-watch worker` does; unversioned without. */
+  deployment?: { name: string; buildId: string };
+  /** Probes and levers answered by a script instead of run (many watches on two cores), notifications and reports real. */
+  stub?: ProbeScript;
+  /** The worker's identity (in the histories: which worker did what). */
+  identity?: string;
+}
+
+/** Which checks fail, in which watches (a regex of the watch ID) and watch hours [from, to). */
+export interface ProbeScript {
+  fail: Array<{ watch: string; check: string; from: number; to: number; severity?: string }>;
 }
 
 export interface WorkerProcessOptions extends Omit<Config, 'namespace'> {
@@ -48,6 +60,9 @@ export function startWorkerProcess(opts: WorkerProcessOptions): WorkerProcess {
     namespace: opts.namespace ?? 'default',
     taskQueue: opts.taskQueue,
     bundlePath: opts.bundlePath,
+    ...(opts.deployment ? { deployment: opts.deployment } : {}),
+    ...(opts.stub ? { stub: opts.stub } : {}),
+    ...(opts.identity ? { identity: opts.identity } : {}),
   };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', __filename], {
     cwd: ROOT,
@@ -98,18 +113,54 @@ async function main(config: Config): Promise<void> {
   // SIGINT/SIGTERM shut the worker down gracefully (the Runtime's default); SIGKILL is the crash.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: config.address });
+  const real = createActivities({ env: process.env });
   const worker = await Worker.create({
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     workflowBundle: { codePath: config.bundlePath },
-    activities: createActivities({ env: process.env }),
+    activities: config.stub ? { ...real, ...scripted(config.stub) } : real,
     shutdownForceTime: SHUTDOWN_FORCE_TIME,
+    ...(config.identity ? { identity: config.identity } : {}),
+    ...(config.deployment
+      ? {
+          workerDeploymentOptions: {
+            version: { deploymentName: config.deployment.name, buildId: config.deployment.buildId },
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: 'PINNED' as const,
+          },
+        }
+      : {}),
   });
   const running = worker.run();
   process.stdout.write('worker-ready\n');
   await running;
   await connection.close();
+}
+
+/** runCheck and pullLever by the script: a check passes unless the script fails it in that watch and hour. */
+function scripted(script: ProbeScript) {
+  const rules = script.fail.map((r) => ({ ...r, re: new RegExp(r.watch) }));
+  return {
+    async runCheck(req: CheckRequest): Promise<CheckResult> {
+      const rule = rules.find((r) => r.check === req.checkId && r.re.test(req.watchId) && req.hour >= r.from && req.hour < r.to);
+      return {
+        checkId: req.checkId,
+        hour: req.hour,
+        outcome: rule ? 'fail' : 'ok',
+        ...(rule ? { severity: rule.severity ?? req.check.severity } : {}),
+        reason: rule ? 'scripted failure' : 'all conditions hold',
+        conditions: [],
+        durationMs: 1,
+        triggers: [],
+        evidence: rule ? `scripted failure of ${req.checkId} at hour ${req.hour}` : '',
+        startedAt: new Date().toISOString(),
+      };
+    },
+    async pullLever(req: { lever: string }) {
+      return { ok: true, steps: [{ step: `scripted ${req.lever}`, ok: true, detail: 'exit 0', durationMs: 1 }] };
+    },
+  };
 }
 
 if (require.main === module && process.env[CONFIG_ENV]) {
