@@ -187,7 +187,15 @@ test('the console: sign in, the board, a watch followed live through a failure, 
   await shot('04-wrong-person');
 
   // Wrong decision, signed properly, from the page's session: the watch names the allowed ones.
-  const wrong = await post('decide', signRequest(watchId, 'decide', { checkpoint: '12h', decision: 'release', by: 'release-captain' }, readKeyFile(keyFile('release-captain'))));
+  const wrong = await post(
+    'decide',
+    signRequest(
+      watchId,
+      'decide',
+      { checkpoint: '12h', decision: 'release', by: 'release-captain' },
+      readKeyFile(keyFile('release-captain')),
+    ),
+  );
   expect(wrong).toEqual({
     status: 409,
     body: { error: 'decision "release" is not allowed at checkpoint "12h" (allowed: continue, escalate, rollback)', refusedBy: 'watch' },
@@ -212,8 +220,14 @@ test('the console: sign in, the board, a watch followed live through a failure, 
   const seq = await approval.getAttribute('data-request');
   const approvers = await approval.locator('select[name=by] option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value));
   expect(approvers).toEqual(['release-captain']);
-  const own = await post('approve', signRequest(watchId, 'approve', { request: seq!, by: 'policy-steward' }, readKeyFile(keyFile('policy-steward'))));
-  expect(own).toEqual({ status: 409, body: { error: `a second person must approve: policy-steward asked for request ${seq}`, refusedBy: 'watch' } });
+  const own = await post(
+    'approve',
+    signRequest(watchId, 'approve', { request: seq!, by: 'policy-steward' }, readKeyFile(keyFile('policy-steward'))),
+  );
+  expect(own).toEqual({
+    status: 409,
+    body: { error: `a second person must approve: policy-steward asked for request ${seq}`, refusedBy: 'watch' },
+  });
   await shot('05-awaiting-approval');
   await loadKey('release-captain');
   expect(await submit(`[data-request="${seq}"] form[data-kind=approve]`)).toMatch(
