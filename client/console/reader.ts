@@ -1,9 +1,8 @@
 // One shared reader per watch, whatever the number of browsers that follow it. Each tick describes the
 // watch (the Temporal server answers, no worker); the status query is sent only when the watch's
 // history has grown since the last read and a worker polls its task queue. Otherwise the last status is
-// shown as stale beside the current search attributes. A query that fails is not sent again for the
-// same history before RETRY_MS: a query left waiting for a worker is what the known SDK bug feeds on
-// (docs/sdk-query-bug.md).
+// shown as stale beside the current search attributes. After a query that fails, none is sent for
+// RETRY_MS: a query left waiting for a worker is what the known SDK bug feeds on (docs/sdk-query-bug.md).
 import type { WatchStatus } from '../../core/status';
 import type { Plan } from '../../plan/schema';
 import type { WatchRow } from '../list';
@@ -40,7 +39,7 @@ export interface ReaderOptions {
   now?: () => number;
 }
 
-/** A failed status query is not repeated for the same history before this. */
+/** After a failed status query, the next waits this long. */
 export const RETRY_MS = 30_000;
 
 type Listener = (view: WatchView) => void;
@@ -179,8 +178,8 @@ export class WatchReader {
         view.stale = `no worker polls task queue "${d.taskQueue}": ${since}; the search attributes are current`;
         return;
       }
-      const f = this.failed;
-      if (f && f.runId === at.runId && f.length === at.length && this.now() - f.at < RETRY_MS) return;
+      // After a failed query (no worker answered), none for a while, even as the history grows.
+      if (this.failed && this.now() - this.failed.at < RETRY_MS) return;
     } else if (d.status !== 'COMPLETED') {
       // Terminated, failed, timed out: no worker answers for it and it returned no status.
       view.stale = `the watch ${d.status.toLowerCase().replace(/_/g, ' ')}: ${since}`;
