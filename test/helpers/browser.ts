@@ -28,7 +28,9 @@ export interface Chromium {
 }
 
 /** A persistent context on a fresh user-data folder (removed on close). */
-export async function launchChromium(viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchChromium(
+  viewport = { width: 1280, height: 900 },
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run \`bash scripts/setup.sh\` (it installs Debian's chromium)`);
   const profile = mkdtempSync(join(tmpdir(), 'rw-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
