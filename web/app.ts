@@ -86,6 +86,7 @@ function board(): void {
 function watchPage(id: string): void {
   document.title = `${id}: release-watch`;
   app.innerHTML = `<p><a href="/">← all watches</a> <span id="live" class="badge t-muted">connecting…</span></p>
+<p id="last-answer" role="status" aria-live="polite"></p>
 <div id="summary"></div>
 <section class="part" id="key"><h2>Your signing key</h2><div class="body">${keyPanel()}</div></section>
 ${section('next', 'Who must act')}
@@ -198,11 +199,23 @@ function requestOf(form: HTMLFormElement): Record<string, string> & { by: string
 async function answer(form: HTMLFormElement): Promise<void> {
   const v = view!;
   const kind = form.dataset.kind!;
-  const out = form.querySelector('.result')!;
+  // A live update may redraw the form meanwhile: the message goes to the form of this key now on the page.
   const say = (text: string, tone: 'ok' | 'fail') => {
     results.set(form.dataset.key!, { text, tone });
-    out.textContent = text;
-    out.className = `result ${tone === 'ok' ? 'accepted' : 'refusal'}`;
+    // Also in one place outside the redrawn parts: the last answer's outcome, even once its form is gone.
+    const last = document.getElementById('last-answer');
+    if (last) {
+      last.dataset.key = form.dataset.key;
+      last.textContent = text;
+      last.className = `result ${tone === 'ok' ? 'accepted' : 'refusal'}`;
+    }
+    const live = Array.from(document.querySelectorAll<HTMLFormElement>('form[data-key]')).filter((f) => f.dataset.key === form.dataset.key);
+    for (const f of new Set([form, ...live])) {
+      const out = f.querySelector('.result');
+      if (!out) continue;
+      out.textContent = text;
+      out.className = `result ${tone === 'ok' ? 'accepted' : 'refusal'}`;
+    }
   };
   let request: Record<string, unknown> = requestOf(form);
   if (kind === 'decide' && !request.decision) return say('choose a decision', 'fail');

@@ -88,12 +88,18 @@ async function loadKey(person: string): Promise<void> {
   await page.waitForSelector(`#key-status:has-text("You sign as ${person}")`);
 }
 
-/** Submits a form and returns what the page says beside it. */
+/** Submits a form and returns what the page says of the answer (also kept once a live update removed the form). */
 async function submit(form: string): Promise<string> {
-  const result = page.locator(`${form} .result`);
-  await page.locator(`${form} button[type=submit]`).click();
-  await page.waitForFunction((sel) => !/^(sending…)?$/.test(document.querySelector(`${sel} .result`)?.textContent ?? ''), form);
-  return (await result.textContent()) ?? '';
+  const key = await page.$eval(form, (f) => (f as HTMLFormElement).dataset.key!);
+  // The form's own submit, in one step in the page: a live update may redraw the form between a click's checks and the click.
+  await page.$eval(form, (f) => (f as HTMLFormElement).requestSubmit());
+  const said = await page.waitForFunction((k) => {
+    const last = document.getElementById('last-answer');
+    return last?.dataset.key === k && !/^(sending…)?$/.test(last.textContent ?? '') ? last.textContent : false;
+  }, key);
+  const text = (await said.jsonValue()) as string;
+  await page.evaluate(() => delete document.getElementById('last-answer')!.dataset.key);
+  return text;
 }
 
 /** An answer sent from the page's own session (its cookie), as a script in the page would. */
