@@ -12,6 +12,7 @@ import { createWorker } from '../worker/worker';
 import { projectRoot } from '../config/paths';
 import { webUiLink } from '../config/connection';
 import { startDevServer } from './devserver';
+import { startDemoConsole } from './console/demo';
 import { KEYRING_ENV } from './keys';
 import { acknowledge, decide, resolveIncident, startWatch, watchStatusOf } from './watches';
 
@@ -46,6 +47,8 @@ export interface DemoResult {
   watchId: string;
   status: WatchStatus;
   webUi: string;
+  /** The on-call console's address. */
+  console: string;
   reports: string[];
   /** Workflows an earlier demo left running in the same database, terminated before this one started. */
   leftOver: number;
@@ -115,6 +118,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     await makeCurrent(nativeConnection.workflowService, 'default', deployment!, buildId);
     say(`  worker: ${deployment} version ${buildId}`);
 
+    const onCall = await startDemoConsole(client, { address: server.address, uiUrl: server.uiUrl, plansDir: join(root, 'plans') });
+    stops.push(() => onCall.stop());
+    say(`  console ${onCall.url} (sign in with the token ${onCall.token}), beside the Web UI ${server.uiUrl}`);
+
     const version = `v1.0-demo.${new Date()
       .toISOString()
       .replace(/[-:T.Z]/g, '')
@@ -126,7 +133,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       continueAsNewAfterHours: opts.continueAsNewAfterHours,
     });
     const webUi = webUiLink({ address: server.address, namespace: 'default' }, started.workflowId, { TEMPORAL_UI_URL: server.uiUrl });
-    say(`watch started: ${started.workflowId}\n  ${webUi}\n`);
+    say(`watch started: ${started.workflowId}\n  ${webUi}\n  ${onCall.url}watches/${encodeURIComponent(started.workflowId)}\n`);
 
     const status = await followWatch(
       client,
@@ -140,11 +147,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     say(`\nwatch ended: ${status.phase}`);
     for (const r of reports) say(`  report: ${r}`);
     say(`  history: ${webUi}`);
+    say(`  console: ${onCall.url}`);
     if (!opts.exit) {
       say('\nThe dev server keeps running for the Web UI; Ctrl-C stops everything.');
       await new Promise(() => undefined);
     }
-    return { watchId: started.workflowId, status, webUi, reports, leftOver };
+    return { watchId: started.workflowId, status, webUi, console: onCall.url, reports, leftOver };
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

@@ -3,10 +3,11 @@
 //   GET  /healthz      whether the endpoint is up and Temporal reachable
 // The Temporal side is injected (Backend), so tests run the real server against a real client.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Client, Connection, isGrpcDeadlineError, isGrpcServiceError } from '@temporalio/client';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Release } from '../core/messages';
 import type { Plan } from '../plan/schema';
 import { formatPlanError, loadPlan, PlanInvalid } from '../plan/validate';
@@ -23,6 +24,8 @@ import {
   verifySignature,
 } from './webhook';
 import { Refused, Started, startWatch } from './watches';
+import { consoleRoutes, type ConsoleOptions } from './console/routes';
+import { DEFAULT_PROXY_HEADER, TOKEN_ENV, TOKEN_MIN, type AuthConfig } from './console/auth';
 
 export const SECRET_ENV = 'RELEASE_WATCH_WEBHOOK_SECRET';
 export const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -50,7 +53,8 @@ export interface Backend {
 }
 
 export interface ServeOptions {
-  secret: string;
+  /** The deploy webhook's shared secret; without it /deployments answers 503 (allowed only with a console). */
+  secret?: string;
   backend: Backend;
   /** Folder of plan files; a plan is named by its file name (without .yaml) or its `name`. */
   plansDir: string;
@@ -59,6 +63,8 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** One structured line per request (never the body or a secret). */
   log?: (entry: Record<string, unknown>) => void;
+  /** The on-call console (client/console/): pages, its API and live updates. */
+  console?: ConsoleOptions;
 }
 
 /** The plan named `name` in `dir`: `<dir>/<name>.yaml` (or .yml), else the plan file whose `name` it is. */
@@ -104,7 +110,7 @@ function safeReaddir(dir: string): string[] {
   }
 }
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -114,76 +120,123 @@ class HttpError extends Error {
   }
 }
 
+type Reply = (status: number, body: Record<string, unknown>, headers?: Record<string, string>) => void;
+
+// The fastify instance behind each server createServeServer returns: listen() waits for it to be ready,
+// stop() closes it (its hooks end the console's live streams and readers).
+const apps = new WeakMap<Server, FastifyInstance>();
+
+/**
+ * The endpoint on fastify: the deploy webhook (POST /deployments), GET /healthz, and, when `console` is
+ * given, the on-call console (client/console/). Returns the HTTP server; listen() and stop() drive it.
+ */
 export function createServeServer(o: ServeOptions): Server {
-  if (!o.secret) throw new Refused(`no webhook secret: set ${SECRET_ENV}`);
+  if (!o.secret && !o.console) throw new Refused(`no webhook secret: set ${SECRET_ENV}`);
   const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const log = o.log ?? (() => undefined);
+  // A slow or stalled sender does not hold a connection for long.
+  const app = Fastify({ logger: false, requestTimeout: 30_000, bodyLimit: maxBody, return503OnClosing: false });
+  app.server.headersTimeout = 10_000;
+  apps.set(app.server, app);
 
-  const server = createServer((req, res) => {
-    const started = Date.now();
-    const entry: Record<string, unknown> = { method: req.method, path: req.url };
-    const delivery = header(req.headers, DELIVERY_HEADER);
-    if (delivery) entry.delivery = delivery.slice(0, 100);
-    const reply = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
-      if (res.headersSent) return;
+  /** Answers one webhook request as JSON, and logs one line about it. */
+  const replier = (request: FastifyRequest, reply: FastifyReply, entry: Record<string, unknown>, started: number): Reply => {
+    return (status, body, headers = {}) => {
+      if (reply.sent) return;
       entry.status = status;
       entry.ms = Date.now() - started;
       if (typeof body.error === 'string') entry.reason = body.error;
       if (typeof body.workflowId === 'string') entry.watch = body.workflowId;
       log(entry);
       const text = JSON.stringify(body) + '\n';
-      res.writeHead(status, {
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(text),
-        'Cache-Control': 'no-store',
-        ...headers,
-      });
-      res.end(req.method === 'HEAD' ? undefined : text);
+      void reply
+        .code(status)
+        .headers({ 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers })
+        .send(request.method === 'HEAD' ? undefined : text);
     };
-    handle(req, res, reply, entry).catch((err: unknown) => {
-      if (err instanceof HttpError) reply(err.status, { error: err.message }, err.headers);
-      else reply(500, { error: `internal error: ${(err as Error)?.message ?? String(err)}` });
-    });
-  });
-  // A slow or stalled sender does not hold a connection for long.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  return server;
+  };
+  const entryOf = (request: FastifyRequest) => {
+    const entry: Record<string, unknown> = { method: request.method, path: request.url };
+    const delivery = header(request.headers, DELIVERY_HEADER);
+    if (delivery) entry.delivery = delivery.slice(0, 100);
+    return entry;
+  };
+  const endpoint =
+    (handle: (request: FastifyRequest, reply: Reply, entry: Record<string, unknown>, raw: FastifyReply) => Promise<void>) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const entry = entryOf(request);
+      const send = replier(request, reply, entry, Date.now());
+      try {
+        await handle(request, send, entry, reply);
+      } catch (err) {
+        if (err instanceof HttpError) send(err.status, { error: err.message }, err.headers);
+        else send(500, { error: `internal error: ${(err as Error)?.message ?? String(err)}` });
+      }
+    };
 
-  async function handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    reply: (status: number, body: Record<string, unknown>, headers?: Record<string, string>) => void,
-    entry: Record<string, unknown>,
-  ): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/healthz') {
-      if (req.method !== 'GET' && req.method !== 'HEAD')
-        throw new HttpError(405, `${req.method} is not allowed on /healthz (use GET)`, { Allow: 'GET, HEAD' });
+  app.setNotFoundHandler(
+    endpoint(async (request) => {
+      const path = new URL(request.url, 'http://localhost').pathname;
+      throw new HttpError(404, `no such endpoint ${path} (POST /deployments, GET /healthz${o.console ? ', the console at /' : ''})`);
+    }),
+  );
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    // Errors fastify raises before a handler runs (a malformed Content-Type, a body it could not read).
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    replier(
+      request,
+      reply,
+      entryOf(request),
+      Date.now(),
+    )(status, { error: status === 500 ? `internal error: ${err.message}` : err.message });
+  });
+
+  app.all(
+    '/healthz',
+    endpoint(async (request, reply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD')
+        throw new HttpError(405, `${request.method} is not allowed on /healthz (use GET)`, { Allow: 'GET, HEAD' });
       const temporal = await o.backend.health().catch((err: unknown) => ({ reachable: false, error: (err as Error).message }) as Health);
       reply(200, { ok: true, temporal });
-      return;
-    }
-    if (path !== '/deployments') throw new HttpError(404, `no such endpoint ${path} (POST /deployments, GET /healthz)`);
-    if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on /deployments (use POST)`, { Allow: 'POST' });
+    }),
+  );
 
-    const raw = await readBody(req, res, maxBody);
-    const verified = verifySignature(raw, req.headers[SIGNATURE_HEADER], o.secret);
+  // The webhook reads its body itself, raw (the signature is over the exact bytes), whatever its type.
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    scope.all(
+      '/deployments',
+      endpoint(async (request, reply, entry, raw) => {
+        if (request.method !== 'POST')
+          throw new HttpError(405, `${request.method} is not allowed on /deployments (use POST)`, { Allow: 'POST' });
+        if (!o.secret) throw new HttpError(503, `the deploy webhook is off: ${SECRET_ENV} is not set where \`release-watch serve\` runs`);
+        await deployment(request, reply, entry, raw);
+      }),
+    );
+  });
+
+  if (o.console) void app.register(consoleRoutes, { ...o.console, log });
+  return app.server;
+
+  async function deployment(request: FastifyRequest, reply: Reply, entry: Record<string, unknown>, raw: FastifyReply): Promise<void> {
+    const body = await readBody(request.raw, maxBody, () => raw.header('Connection', 'close'));
+    const verified = verifySignature(body, request.headers[SIGNATURE_HEADER], o.secret!);
     if (!verified.ok) throw new HttpError(401, verified.reason);
 
-    const event = header(req.headers, EVENT_HEADER);
+    const event = header(request.headers, EVENT_HEADER);
     if (event) entry.event = event;
-    const type = (header(req.headers, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
+    const type = (header(request.headers, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (type === 'application/x-www-form-urlencoded')
       throw new HttpError(415, 'send the body as application/json (for a GitHub webhook: Content type "application/json")');
-    let body: unknown;
+    let json: unknown;
     try {
-      body = JSON.parse(raw.toString('utf8'));
+      json = JSON.parse(body.toString('utf8'));
     } catch (err) {
       throw new HttpError(400, `body is not JSON: ${(err as Error).message}`);
     }
 
-    const parsed = parseDeployment(body, req.headers, { environments: o.environments, defaultPlan: o.defaultPlan });
+    const parsed = parseDeployment(json, request.headers, { environments: o.environments, defaultPlan: o.defaultPlan });
     if (parsed.kind === 'invalid') throw new HttpError(400, parsed.reason);
     if (parsed.kind === 'ignore') {
       reply(202, { started: false, ignored: parsed.reason });
@@ -230,10 +283,10 @@ export function createServeServer(o: ServeOptions): Server {
 }
 
 /** The raw body, at most `max` bytes (413 beyond, before reading it when Content-Length says so). */
-function readBody(req: IncomingMessage, res: ServerResponse, max: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, max: number, closeAfter: () => void): Promise<Buffer> {
   const tooLarge = () => {
     // The rest of the body is not read: the connection closes after the answer.
-    res.setHeader('Connection', 'close');
+    closeAfter();
     return new HttpError(413, `body is larger than ${max} bytes`);
   };
   const declared = Number(req.headers['content-length']);
@@ -277,6 +330,14 @@ function unreachable(err: unknown): boolean {
   return false;
 }
 
+/** A plan of the plans folder by its name, for a watch whose start input cannot be read. */
+export function planIn(dir: string): (name: string) => Plan | undefined {
+  return (name) => {
+    const found = findPlan(dir, name);
+    return found.ok ? found.plan : undefined;
+  };
+}
+
 /** The Backend of a Temporal client: startWatch with a deadline, a health probe, Web UI links. */
 export function temporalBackend(
   client: Client,
@@ -300,7 +361,9 @@ export function temporalBackend(
   };
 }
 
-export function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+export async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  // The console's assets are built when its routes load: the server takes requests once all are ready.
+  await apps.get(server)?.ready();
   return new Promise((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -310,12 +373,16 @@ export function listen(server: Server, port: number, host: string): Promise<Addr
   });
 }
 
-/** Stops accepting, ends idle keep-alive connections, and resolves when all are closed. */
-export function stop(server: Server): Promise<void> {
-  return new Promise((resolveStop) => {
+/** Stops accepting, ends live streams and idle keep-alive connections, and resolves when all are closed. */
+export async function stop(server: Server): Promise<void> {
+  const app = apps.get(server);
+  const closed = new Promise<void>((resolveStop) => {
+    if (!server.listening) return resolveStop();
     server.close(() => resolveStop());
     server.closeIdleConnections();
   });
+  await app?.close();
+  await closed;
 }
 
 export interface ServeCliOptions {
@@ -325,14 +392,37 @@ export interface ServeCliOptions {
   defaultPlan?: string;
   githubEnv?: string[];
   quiet?: boolean;
+  /** The console token (else $RELEASE_WATCH_CONSOLE_TOKEN). */
+  token?: string;
+  /** Behind an authenticating proxy: true for X-Forwarded-User, or the header that names the user. */
+  trustProxy?: boolean | string;
+}
+
+/** The console's sign-in from the command line and the environment, checked; undefined when the console is off. */
+export function consoleAuth(
+  o: Pick<ServeCliOptions, 'token' | 'trustProxy'>,
+  env: NodeJS.ProcessEnv = process.env,
+): AuthConfig | undefined {
+  const token = o.token ?? env[TOKEN_ENV];
+  if (token !== undefined && token.trim().length < TOKEN_MIN)
+    throw new Refused(`the console token must be at least ${TOKEN_MIN} characters, e.g. \`export ${TOKEN_ENV}=$(openssl rand -hex 32)\``);
+  let proxyHeader: string | undefined;
+  if (o.trustProxy !== undefined && o.trustProxy !== false) {
+    proxyHeader = o.trustProxy === true ? DEFAULT_PROXY_HEADER : o.trustProxy.toLowerCase();
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(proxyHeader))
+      throw new Refused(`--trust-proxy takes a header name such as X-Forwarded-User (got ${JSON.stringify(o.trustProxy)})`);
+  }
+  if (!token && !proxyHeader) return undefined;
+  return { ...(token ? { token: token.trim() } : {}), ...(proxyHeader ? { proxyHeader } : {}) };
 }
 
 /** `release-watch serve`: checks its configuration, serves until SIGINT/SIGTERM. */
 export async function runServe(o: ServeCliOptions, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const secret = env[SECRET_ENV];
-  if (!secret || !secret.trim())
+  const secret = env[SECRET_ENV]?.trim() ? env[SECRET_ENV] : undefined;
+  const auth = consoleAuth(o, env);
+  if (!secret && !auth)
     throw new Refused(
-      `${SECRET_ENV} is not set: every request must be signed with it (X-Hub-Signature-256), and the endpoint does not run unsigned. Set it to the secret shared with the sender, e.g. \`export ${SECRET_ENV}=$(openssl rand -hex 32)\``,
+      `${SECRET_ENV} is not set: every request must be signed with it (X-Hub-Signature-256), and the endpoint does not run unsigned. Set it to the secret shared with the sender, e.g. \`export ${SECRET_ENV}=$(openssl rand -hex 32)\` (or serve only the console: ${TOKEN_ENV}, or --trust-proxy)`,
     );
   const port = Number(o.port);
   if (!/^\d+$/.test(o.port) || port > 65535) throw new Refused(`--port must be a port number 0-65535 (got "${o.port}")`);
@@ -354,19 +444,26 @@ export async function runServe(o: ServeCliOptions, env: NodeJS.ProcessEnv = proc
   // Lazy: the endpoint comes up (and /healthz says so) even while Temporal is down.
   const connection = Connection.lazy({ address: target.address, tls: target.tls, apiKey: target.apiKey });
   const client = new Client({ connection, namespace: target.namespace });
+  const backend = temporalBackend(client, target, { env });
   const server = createServeServer({
     secret,
-    backend: temporalBackend(client, target, { env }),
+    backend,
     plansDir,
     environments,
     defaultPlan: o.defaultPlan,
     log: o.quiet ? undefined : (entry) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...entry }) + '\n'),
+    console: auth ? { client, auth, link: backend.link, planByName: planIn(plansDir) } : undefined,
   });
   const address = await listen(server, port, o.host);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   process.stdout.write(
-    `release-watch serve: listening on http://${host}:${address.port} (POST /deployments, GET /healthz); plans from ${plansDir}; Temporal at ${target.address}, namespace ${target.namespace}\n`,
+    `release-watch serve: listening on http://${host}:${address.port} (${secret ? 'POST /deployments' : `the deploy webhook is off without ${SECRET_ENV}`}, GET /healthz); plans from ${plansDir}; Temporal at ${target.address}, namespace ${target.namespace}\n`,
   );
+  if (auth)
+    process.stdout.write(
+      `release-watch console: http://${host}:${address.port}/ (${auth.proxyHeader ? `users named by the proxy's ${auth.proxyHeader} header` : ''}${auth.proxyHeader && auth.token ? ', or ' : ''}${auth.token ? `sign in with the token in ${o.token ? '--token' : TOKEN_ENV}` : ''})\n`,
+    );
+  else process.stdout.write(`release-watch console: off (set ${TOKEN_ENV}, or --trust-proxy behind an authenticating proxy)\n`);
   await new Promise<void>((resolveRun) => {
     const shutdown = () => {
       process.off('SIGINT', shutdown);

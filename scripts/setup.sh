@@ -16,7 +16,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # The compiled CLI and the workflow bundle (dist/), rebuilt when a source is newer than the last build.
-SOURCES=(plan core workflows activities probes sinks report config worker client sim scripts/build.ts)
+SOURCES=(plan core workflows activities probes sinks report config worker client sim web scripts/build.ts)
 if [ ! -f dist/.built ] || [ -n "$(find "${SOURCES[@]}" package-lock.json tsconfig.json tsconfig.build.json -newer dist/.built -print -quit 2>/dev/null)" ]; then
   echo "setup: building dist/ (TypeScript and the workflow bundle)" >&2
   npm run --silent build
@@ -48,3 +48,6 @@ echo "setup: temporal=$temporal" >&2
 
 # Prometheus for the prometheus probe's tests and bench (apt-get; says so and goes on when it cannot).
 bash scripts/setup-prometheus.sh
+
+# Chromium for the console's browser tests (apt-get; says so and goes on when it cannot).
+bash scripts/setup-chromium.sh

@@ -265,9 +265,19 @@ Examples:
       [] as string[],
     )
     .option('--quiet', 'no request log')
+    .option('--token <token>', "the on-call console's sign-in token (better: $RELEASE_WATCH_CONSOLE_TOKEN); the console is at /")
+    .option(
+      '--trust-proxy [header]',
+      'serve the console behind your authenticating proxy, which names the user in this header (default X-Forwarded-User)',
+    )
     .addHelpText(
       'after',
       `
+The on-call console (docs/console.md) is served at / when RELEASE_WATCH_CONSOLE_TOKEN (or --token) is set:
+sign in with the token (a login form sets an HttpOnly cookie; or send Authorization: Bearer <token>),
+or, with --trust-proxy, behind your own authenticating proxy. Answers from it are the same validated
+(and, where the plan says so, signed in the browser) updates as the CLI's.
+
 Every request is signed: X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>, with the
 secret in RELEASE_WATCH_WEBHOOK_SECRET (the server refuses to run without it). The body is
 {"service","release","commit"?,"plan","deployedAt"?,"by"?}, or a GitHub deployment_status event
@@ -284,10 +294,22 @@ Examples:
   curl -sS -X POST http://127.0.0.1:8080/deployments -H 'Content-Type: application/json' \\
     -H "X-Hub-Signature-256: sha256=$sig" --data "$body"
   curl -sS http://127.0.0.1:8080/healthz
-  release-watch serve --host 0.0.0.0 --github-env production=symphony:symphony-orchestra`,
+  release-watch serve --host 0.0.0.0 --github-env production=symphony:symphony-orchestra
+  RELEASE_WATCH_CONSOLE_TOKEN=$(openssl rand -hex 32) release-watch serve --port 8080   # the console at http://127.0.0.1:8080/`,
     )
-    .action(async (o: { port: string; host: string; plans: string; defaultPlan?: string; githubEnv: string[]; quiet?: boolean }) => {
-      const { runServe } = await import('../serve');
-      await runServe(o);
-    });
+    .action(
+      async (o: {
+        port: string;
+        host: string;
+        plans: string;
+        defaultPlan?: string;
+        githubEnv: string[];
+        quiet?: boolean;
+        token?: string;
+        trustProxy?: boolean | string;
+      }) => {
+        const { runServe } = await import('../serve');
+        await runServe(o);
+      },
+    );
 }
