@@ -250,8 +250,14 @@ test('the console: sign in, the board, a watch followed live through a failure, 
   expect(await submit(restart)).toMatch(/^accepted: request \d+: restart-services (running|done)$/);
   const signed = JSON.parse((await sent).postData()!);
   expect(signed.signature.nonce).toMatch(/^[0-9a-f]{32}$/);
-  await waitForStatus(env.client, watchId, (s) => s.levers.every((r) => r.state !== 'running'), 'the restart to finish');
-  const before = await waitForStatus(env.client, watchId, () => true, 'a status');
+  // restart-services has a verify check that runs after the lever is done: wait for it too, so
+  // nothing is still moving when the replay is compared.
+  const before = await waitForStatus(
+    env.client,
+    watchId,
+    (s) => s.levers.every((r) => r.state !== 'running') && s.levers.some((r) => r.lever === 'restart-services' && r.verify),
+    'the restart and its verify check to finish',
+  );
   const replay = await post('emergency', signed);
   expect(replay.status).toBe(409);
   expect(replay.body.error).toMatch(/^signature nonce [0-9a-f]{32} was already used: a replayed request is refused$/);

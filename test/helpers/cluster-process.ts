@@ -50,6 +50,11 @@ function cpuTicks(pid: number, reaped = false): number {
   return Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0);
 }
 
+/** CPU seconds a live process has used so far (user + system). */
+export function processCpuSeconds(pid: number): number {
+  return cpuTicks(pid) / ticksPerSecond();
+}
+
 /** Proportional set size: shared pages (PostgreSQL's shared buffers) are split among their users, not counted once per process. */
 function pssKb(pid: number): number {
   try {
