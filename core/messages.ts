@@ -49,6 +49,36 @@ export interface CheckRequest {
   first?: boolean;
 }
 
+/** One check of a tier run: what differs between the checks of a slot. */
+export interface TierCheck {
+  checkId: string;
+  check: CheckSpec;
+  triggers: Array<{ name: string; when: string }>;
+  cursor?: unknown;
+  first?: boolean;
+}
+
+/**
+ * A tier run (a slot: the tiers due at one watch hour) as one activity: what its checks share once,
+ * and each check's own part. Each check runs as a CheckRequest made from these.
+ */
+export interface TierRequest {
+  watchId: string;
+  hour: number;
+  /** The tiers due at this hour, for the Web UI and the ledger. */
+  tiers: string[];
+  vars: Plan['vars'];
+  release: Release;
+  severities?: string[];
+  checks: TierCheck[];
+}
+
+/** Every check's result, in the order of the request. */
+export interface TierResult {
+  hour: number;
+  results: CheckResult[];
+}
+
 export interface ConditionResult {
   name: string;
   outcome: Outcome;

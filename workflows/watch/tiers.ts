@@ -1,10 +1,10 @@
-// A slot of the watch: the tiers due at a watch hour run their checks in parallel, the results are
+// A slot of the watch: the tiers due at a watch hour run their checks in parallel (one activity), the results are
 // recorded in one go (opening or telling incidents), automatic levers are pulled, the daily report is
 // written where a tier asks for it, and the checkpoints of that hour open.
 import { checksOf, hourLabel, tiersDueAt } from '../../core/schedule';
 import { recordTierRun } from '../../core/state';
 import { openDue, refreshPhase } from './checkpoints';
-import { runCheck } from './checks';
+import { runChecks } from './checks';
 import { afterCheck } from './incidents';
 import { pullAutomatic } from './levers';
 import { writeDailyReport } from './reports';
@@ -18,7 +18,7 @@ export async function runSlot(w: WatchRun, hour: number): Promise<void> {
   if (tiers.length > 0) {
     const label = `${tiers.join('+')} check ${hourLabel(hour, state.schedule)}`;
     setDetails(w, `running ${tiers.join(' + ')} checks, hour ${hourLabel(hour, state.schedule)}`);
-    const results = await Promise.all(checksOf(plan, tiers).map((id) => runCheck(w, id, hour, label)));
+    const results = await runChecks(w, checksOf(plan, tiers), hour, tiers, label);
     // All results are recorded in one go and their incidents start together: fewer promises per run,
     // which is most of a watch task's CPU.
     const opening = results.flatMap((r) => afterCheck(w, r));
