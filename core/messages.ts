@@ -32,11 +32,14 @@ export interface FileCursor {
   head?: string;
 }
 
+/** What running a check needs of its spec: the probe and how to judge what it saw. */
+export type RunnableCheck = Pick<CheckSpec, 'probe' | 'conditions' | 'severity' | 'metric' | 'cost'>;
+
 export interface CheckRequest {
   watchId: string;
   checkId: string;
   hour: number;
-  check: CheckSpec;
+  check: RunnableCheck;
   vars: Plan['vars'];
   release: Release;
   /** The plan's severities, most severe first: of several failed conditions, the gravest names the incident's. */
@@ -52,7 +55,7 @@ export interface CheckRequest {
 /** One check of a tier run: what differs between the checks of a slot. */
 export interface TierCheck {
   checkId: string;
-  check: CheckSpec;
+  check: RunnableCheck;
   triggers: Array<{ name: string; when: string }>;
   cursor?: unknown;
   first?: boolean;

@@ -118,7 +118,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     w.notify(watchStarted(plan, state, onCallAt(plan, 0).primary));
   }
 
-  const alarm = new Alarm();
+  const alarm = new Alarm(() => w.changed());
   while (!isEnded(state)) {
     const now = Date.now();
     remindDue(w, now);
@@ -138,8 +138,11 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       }
       if (slot !== undefined && w.dueAt(slot) <= now) {
         state.nextHour = slot + 1;
-        w.runsInFlight++;
-        w.track(runSlot(w, slot).finally(() => w.runsInFlight--));
+        const run = runSlot(w, slot);
+        if (run) {
+          w.runsInFlight++;
+          w.track(run, () => w.runsInFlight--);
+        }
         publish(w);
         continue;
       }
@@ -161,7 +164,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     setDetails(w, w.runsInFlight > 0 ? 'checks running' : `next: ${waitingFor}`);
     const seen = w.version;
     alarm.arm(wakeAt, `until ${waitingFor}`);
-    await condition(() => w.version !== seen || alarm.rang);
+    await w.changedSince(seen);
   }
 
   // Let the runs, notifications and handlers in flight finish before the watch closes.

@@ -56,16 +56,31 @@ export class WatchRun {
 
   changed(): void {
     this.version++;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private wake: (() => void) | undefined;
+
+  /**
+   * Resolves at the next change after `seen` (at once if there was one). The main loop waits on this
+   * rather than on a condition: a condition costs the SDK four promises, each with a stack capture.
+   */
+  changedSince(seen: number): Promise<void> {
+    if (this.version !== seen) return Promise.resolve();
+    return new Promise((resolve) => (this.wake = resolve));
   }
 
   audit(kind: string, text: string, hour = this.hourNow()): void {
     audit(this.state, Date.now(), hour, kind, text);
   }
 
-  /** Counts `p` as in flight until it settles; a failure fails the workflow task, as a bug should. */
-  track(p: Promise<unknown>): void {
+  /** Counts `p` as in flight until it settles (then runs `after`); a failure fails the workflow task, as a bug should. */
+  track(p: Promise<unknown>, after?: () => void): void {
     this.inflight++;
     const settled = () => {
+      after?.();
       this.inflight--;
       this.changed();
     };
