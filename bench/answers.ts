@@ -64,6 +64,7 @@ export async function answersPhase(
   n: number,
   worker: BenchWorker,
   baseWorker: BenchWorker,
+  gapMs = Number(process.env.BENCH_ANSWER_GAP_MS ?? 0),
 ): Promise<AnswersResult> {
   // Both checkpoints open at hour 0, and the first check fails then: each watch waits for two decisions
   // and has an incident open; watch hours are long, so nothing else happens meanwhile.
@@ -172,11 +173,16 @@ export async function answersPhase(
     'approval:later': [],
   };
   /** A watch's answers in order, with one echo among them at a place that moves from watch to watch. */
+  const gap = () => (gapMs > 0 ? sleep(gapMs) : Promise.resolve());
   const pass = async (i: number, steps: Array<[keyof typeof out, () => Promise<number>]>) => {
     const at = i % (steps.length + 1);
     for (const [k, [name, run]] of steps.entries()) {
-      if (k === at) echo.push(await echoOf(i));
+      if (k === at) {
+        echo.push(await echoOf(i));
+        await gap();
+      }
       out[name].push(await run());
+      await gap();
     }
     if (at === steps.length) echo.push(await echoOf(i));
   };

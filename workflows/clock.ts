@@ -14,6 +14,11 @@ export class Alarm {
   /** `onRing` is called when it rings (a loop waiting on its own promise rather than a condition). */
   constructor(private readonly onRing?: () => void) {}
 
+  /** Will ring at or before `at`: a running timer that needs no new one for a deadline moved later. */
+  holds(at: number | undefined): boolean {
+    return this.at !== undefined && !this.rang && (at === undefined || this.at <= at);
+  }
+
   /** Rings at `at` (ms since epoch); a call with the time already armed keeps the running timer. */
   arm(at: number | undefined, summary: string): void {
     if (at === this.at && !this.rang) return;

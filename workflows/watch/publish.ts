@@ -1,11 +1,21 @@
 // What the watch shows outside its history: search attributes (for `list` and the Web UI's filters)
 // and the current details line of the Web UI.
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { round1 } from '../../core/hours';
 import { hourLabel } from '../../core/schedule';
 import { health, openIncidents, pendingCheckpoints } from '../../core/state';
 import { SA } from '../definitions';
 import type { WatchRun } from './run';
+
+/**
+ * Upserts the search attributes when they changed; not in the workflow task that takes a person's
+ * answer while something it started is in flight (its notification, a lever's pull): the answer's
+ * round trip then carries no visibility write, and the next task, when that returns, upserts.
+ */
+export function publishSoon(w: WatchRun): void {
+  if (w.answeredIn === workflowInfo().historyLength && w.inflight > 0) return;
+  publish(w);
+}
 
 /** Upserts the search attributes when they changed. */
 export function publish(w: WatchRun): void {

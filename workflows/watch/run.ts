@@ -1,10 +1,11 @@
 // One run of a watch: its plan, its state and the clock, what is in flight, and the means every part
 // uses to change things (notify, audit, changed). The parts beside this file each do one job with it.
-import { inWorkflowContext, proxyActivities } from '@temporalio/workflow';
+import { inWorkflowContext, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { hourAt, hourMs as hourMsOf, timeOfHour, watchMs } from '../../core/hours';
 import type { WatchInput } from '../../core/messages';
 import { addressed, type Notice } from '../../core/notices';
+import { sharedPlan } from '../../core/shared-plans';
 import { NonceStore } from '../../core/signatures';
 import { audit, initialState, type WatchState } from '../../core/state';
 import type { Plan } from '../../plan/schema';
@@ -25,6 +26,8 @@ export class WatchRun {
   runsInFlight = 0;
   /** The search attributes last upserted (JSON), so unchanged ones are not sent again. */
   publishedAttributes = '';
+  /** The history length of the workflow task that took a person's answer last (see publish.ts). */
+  answeredIn = -1;
   /** The watch hour this run of the workflow (since its last continue-as-new) started at. */
   readonly firstHourOfRun: number;
 
@@ -33,6 +36,8 @@ export class WatchRun {
     workflowId: string,
     now: number,
   ) {
+    // The worker's one copy of this plan (frozen), so a cached watch does not keep its own.
+    input.plan = sharedPlan(input.plan);
     this.plan = input.plan;
     this.hourMs = hourMsOf(this.plan);
     this.state = input.state ? (input.state as WatchState) : initialState(workflowId, this.plan, input.release, input.startedBy, now);
@@ -52,6 +57,11 @@ export class WatchRun {
   /** A protocol duration of watch time in real milliseconds. */
   ms(duration: string): number {
     return watchMs(duration, this.hourMs);
+  }
+
+  /** A person's answer is taken in this workflow task. */
+  answering(): void {
+    this.answeredIn = workflowInfo().historyLength;
   }
 
   changed(): void {
