@@ -60,14 +60,13 @@ function signed<T extends Signable>(plan: Plan, ctx: Ctx, watchId: string, kind:
 
 export async function answersPhase(
   ctx: Ctx,
-  hour: string,
-  n: number,
+  settings: { hour: string; watches: number; gapMs: number },
   worker: BenchWorker,
   baseWorker: BenchWorker,
-  gapMs = Number(process.env.BENCH_ANSWER_GAP_MS ?? 0),
 ): Promise<AnswersResult> {
   // Both checkpoints open at hour 0, and the first check fails then: each watch waits for two decisions
   // and has an incident open; watch hours are long, so nothing else happens meanwhile.
+  const { hour, watches: n, gapMs } = settings;
   const plan = symphonyPlan(hour, ctx.keys, (raw) => {
     raw.checkpoints[0].at = '0h';
     raw.checkpoints[1].at = '0h';
@@ -243,7 +242,9 @@ export async function answersPhase(
     method:
       "client executeUpdate wall time, sequential, signed with the person's key where the plan asks for it; per watch its answers in order with one echo among them " +
       '(a bare update, no validator, on an idle baseline workflow on its own worker, with a decision as its payload) at a place that moves from watch to watch, ' +
-      'so drift on a shared machine hits all alike. Decisions and approvals go to the watch, acknowledgements to its incident workflow.',
+      `so drift on a shared machine hits all alike; ${gapMs} ms between requests, as people answer seconds apart: an answer's own follow-up ` +
+      "(its notification, a lever's pull) is then done before the next request, which would otherwise wait for it in the same workflow. " +
+      'Decisions and approvals go to the watch, acknowledgements to its incident workflow.',
   };
   for (const [k, v] of Object.entries(result.answers))
     log(

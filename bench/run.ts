@@ -78,14 +78,14 @@ const SETTINGS = {
     ? {
         historyHour: '200ms',
         replay: { copies: 6, rounds: 2 },
-        answers: { watches: 40, hour: '300s' },
+        answers: { watches: 40, hour: '300s', gapMs: 150 },
         throughput: { concurrency: 150, hour: '50ms', tickMs: 50, warmupS: 8, windowS: 12, rounds: 1 },
         density: { hour: '20s', levels: [100, 250], sample: 100, maxDrainS: 30 },
       }
     : {
         historyHour: '200ms',
         replay: { copies: 11, rounds: 3 },
-        answers: { watches: 150, hour: '300s' },
+        answers: { watches: 150, hour: '300s', gapMs: 150 },
         throughput: { concurrency: 200, hour: '50ms', tickMs: 50, warmupS: 10, windowS: 25, rounds: 2 },
         density: { hour: '60s', levels: [250, 500, 1000, 2000], sample: 200, maxDrainS: 90 },
       }),
@@ -565,11 +565,11 @@ function shapeOf(plan: Plan): ShapeInput['slots'] {
   return slots;
 }
 
-/** The watch hour a slot's activity belongs to: a tier run's hour, a no-op's argument. */
+/** The watch hour a slot's activity belongs to: a tier run's (or, in code before it, a check's) hour, a no-op's argument. */
 function slotOf(e: HistoryEvent): number | undefined {
   const a = e.activityTaskScheduledEventAttributes;
   const name = a?.activityType?.name;
-  if (name !== 'runTier' && name !== 'noop') return undefined;
+  if (name !== 'runTier' && name !== 'runCheck' && name !== 'noop') return undefined;
   const input = payloadValue<unknown>(a!.input?.payloads?.[0]);
   return name === 'noop' ? Number(input) : (input as { hour: number }).hour;
 }
@@ -782,10 +782,14 @@ interface DensityResult {
 /** Has this watch finished its hour-0 checks (its tier run done, nothing in flight, waiting for its next hour)? */
 async function settled(ctx: Ctx, id: string): Promise<boolean> {
   const events = (await ctx.client.workflow.getHandle(id).fetchHistory()).events ?? [];
-  const tierRuns = new Set(
-    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runTier').map((e) => Number(e.eventId)),
+  const probes = new Set(
+    events
+      .filter((e) => /^run(Tier|Check)$/.test(e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''))
+      .map((e) => Number(e.eventId)),
   );
-  const done = events.some((e) => tierRuns.has(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? NaN)));
+  const completed = events.filter((e) => probes.has(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? NaN))).length;
+  // One tier run (or, in code before it, every check of hour 0 as its own activity).
+  const done = completed > 0 && completed === probes.size;
   const last = events[events.length - 1];
   return done && !!last && !/^(WorkflowTask(Scheduled|Started)|ActivityTask\w+)$/.test(eventName(last));
 }
@@ -1251,8 +1255,7 @@ async function main(): Promise<void> {
         results.replay = await replayPhase(ctx, result.workflowId, runs, base);
       }
     }
-    if (ONLY.has('answers'))
-      results.answers = await answersPhase(ctx, SETTINGS.answers.hour, SETTINGS.answers.watches, watchWorker, baseWorker);
+    if (ONLY.has('answers')) results.answers = await answersPhase(ctx, SETTINGS.answers, watchWorker, baseWorker);
     await Promise.all([watchWorker.stop(), baseWorker.stop()]);
   }
   if (ONLY.has('throughput')) results.throughput = await throughputPhase(ctx);

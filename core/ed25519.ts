@@ -22,6 +22,8 @@ const keyPoints = new Map<string, { point: Point; bytes: Uint8Array }>();
 function pointOf(publicKeyHex: string): { point: Point; bytes: Uint8Array } {
   let key = keyPoints.get(publicKeyHex);
   if (!key) {
+    // The base point's own table too (core/signatures.ts sets its window), built at its first use.
+    ed25519.Point.BASE.multiplyUnsafe(2n);
     const point = ed25519.Point.fromBytes(hexToBytes(publicKeyHex), true).precompute(WINDOW, false);
     key = { point, bytes: point.toBytes() };
     if (keyPoints.size >= MAX_KEYS) keyPoints.delete(keyPoints.keys().next().value!);
@@ -32,8 +34,6 @@ function pointOf(publicKeyHex: string): { point: Point; bytes: Uint8Array } {
 
 /** Builds the tables of these keys now (at a watch's start), so no answer waits for one. */
 export function warmKeys(publicKeysHex: Array<string | undefined>): void {
-  // The base point's own table (core/signatures.ts sets its window), built at its first use.
-  ed25519.Point.BASE.multiplyUnsafe(2n);
   for (const hex of publicKeysHex) {
     if (!hex) continue;
     try {
