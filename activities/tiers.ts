@@ -11,18 +11,24 @@ import { HUNG_GRACE_MS } from '../workflows/options';
 
 /** Attempts of a check whose probe threw (the worker out of processes, files or memory), as its own activity had. */
 const ATTEMPTS = 3;
-const RETRY_MS = 1_000;
 
 export type CheckRunner = (req: CheckRequest) => Promise<CheckResult>;
 
-export function createRunTier(runCheck: CheckRunner) {
+export interface TierTiming {
+  /** How long after its own timeout a probe that has not returned is given up (HUNG_GRACE_MS). */
+  graceMs: number;
+  /** Pause before a thrown probe's next attempt, times the attempt. */
+  retryMs: number;
+}
+
+export function createRunTier(runCheck: CheckRunner, timing: TierTiming = { graceMs: HUNG_GRACE_MS, retryMs: 1_000 }) {
   return async function runTier(req: TierRequest): Promise<TierResult> {
     const done: string[] = [];
     const stopHeartbeats = heartbeat(() => ({ hour: req.hour, done, of: req.checks.length }));
     try {
       const results = await Promise.all(
         req.checks.map(async (c) => {
-          const r = await bounded(runCheck, checkRequest(req, c), c);
+          const r = await bounded(runCheck, checkRequest(req, c), c, timing);
           done.push(c.checkId);
           return r;
         }),
@@ -56,25 +62,25 @@ export function checkRequest(req: TierRequest, c: TierCheck): CheckRequest {
  * results. A probe that threw (our own infrastructure, never the service) is tried again, and after its
  * last attempt is a failed check as before; a cancelled run (the activity given up) throws.
  */
-async function bounded(runCheck: CheckRunner, req: CheckRequest, c: TierCheck): Promise<CheckResult> {
+async function bounded(runCheck: CheckRunner, req: CheckRequest, c: TierCheck, { graceMs, retryMs }: TierTiming): Promise<CheckResult> {
   const timeoutMs = parseDuration(c.check.probe.timeout);
   for (let attempt = 1; ; attempt++) {
     const startedAt = new Date().toISOString();
     let timer: NodeJS.Timeout | undefined;
     const hung = new Promise<'hung'>((resolve) => {
-      timer = setTimeout(() => resolve('hung'), timeoutMs + HUNG_GRACE_MS);
+      timer = setTimeout(() => resolve('hung'), timeoutMs + graceMs);
     });
     try {
       const r = await Promise.race([runCheck(req), hung]);
       if (r !== 'hung') return r;
-      const reason = `probe timed out after ${formatDuration(timeoutMs)} and did not stop (given up ${formatDuration(HUNG_GRACE_MS)} later)`;
-      return failed(req, c, reason, startedAt, timeoutMs + HUNG_GRACE_MS);
+      const reason = `probe timed out after ${formatDuration(timeoutMs)} and did not stop (given up ${formatDuration(graceMs)} later)`;
+      return failed(req, c, reason, startedAt, timeoutMs + graceMs);
     } catch (err) {
       // The activity was given up (cancelled, or its worker shutting down): the run is retried whole.
       if (cancellationSignal()?.aborted) throw err;
       if (attempt >= ATTEMPTS)
         return failed(req, c, `probe could not run: ${(err as Error)?.message ?? String(err)}`.slice(0, 500), startedAt, 0);
-      await new Promise((r) => setTimeout(r, RETRY_MS * attempt));
+      await new Promise((r) => setTimeout(r, retryMs * attempt));
     } finally {
       clearTimeout(timer);
     }
