@@ -109,7 +109,14 @@ async function killWorker(i: number, script: ProbeScript): Promise<void> {
   const replacement = await startWorker(script);
   workers[i] = replacement;
   workers.pop();
-  kills.push({ n: kills.length + 1, target: 'random', at, pid: victim.pid, identity: `${victim.pid}@${hostname()}`, replacedAt: Date.now() });
+  kills.push({
+    n: kills.length + 1,
+    target: 'random',
+    at,
+    pid: victim.pid,
+    identity: `${victim.pid}@${hostname()}`,
+    replacedAt: Date.now(),
+  });
 }
 
 /** A part of the cluster down and back: the time no worker could act, for the ledger. */
@@ -129,14 +136,22 @@ test(`${WATCHES} watches of the demo plan on the cluster, 3 workers, while a wor
     for (let i = 0; i < 3; i++) await startWorker(script);
     await makeCurrent(client.workflowService, cluster.namespace, DEPLOYMENT, buildId);
 
-    const plan: Plan = { ...shortPlan(demoPlan({ hour: `${HOUR_MS}ms` }), HOURS, `${HOUR_MS}ms`), notify: { sinks, reportsDir: join(dir, 'reports') } };
+    const plan: Plan = {
+      ...shortPlan(demoPlan({ hour: `${HOUR_MS}ms` }), HOURS, `${HOUR_MS}ms`),
+      notify: { sinks, reportsDir: join(dir, 'reports') },
+    };
     const t0 = Date.now();
     for (let i = 0; i < WATCHES; i += 10) {
       await Promise.all(
         ids.slice(i, i + 10).map((id, k) =>
           startWatch(client, {
             plan,
-            release: { service: 'symphony', version: id.slice('watch-symphony-'.length), commit: '5d41402abc4b2a76', deployedAt: new Date().toISOString() },
+            release: {
+              service: 'symphony',
+              version: id.slice('watch-symphony-'.length),
+              commit: '5d41402abc4b2a76',
+              deployedAt: new Date().toISOString(),
+            },
             startedBy: `cluster-${i + k}`,
             taskQueue: TASK_QUEUE,
           }),
@@ -171,9 +186,22 @@ test(`${WATCHES} watches of the demo plan on the cluster, 3 workers, while a wor
         if (!s) continue;
         for (const inc of s.incidents) {
           if (inc.state === 'open' && !answered.has(`${inc.id} ack`)) {
-            await acknowledge(client, id, { incident: inc.id, by: inc.holder ?? 'duty-engineer' }).then(() => answered.add(`${inc.id} ack`), () => undefined);
-          } else if (inc.state !== 'resolved' && inc.state !== 'open' && s.checks[inc.check]?.status === 'healthy' && !answered.has(`${inc.id} resolve`)) {
-            await resolveIncident(client, id, { incident: inc.id, by: inc.holder ?? 'duty-engineer', rootCause: 'scripted', resolution: 'recovered' }).then(
+            await acknowledge(client, id, { incident: inc.id, by: inc.holder ?? 'duty-engineer' }).then(
+              () => answered.add(`${inc.id} ack`),
+              () => undefined,
+            );
+          } else if (
+            inc.state !== 'resolved' &&
+            inc.state !== 'open' &&
+            s.checks[inc.check]?.status === 'healthy' &&
+            !answered.has(`${inc.id} resolve`)
+          ) {
+            await resolveIncident(client, id, {
+              incident: inc.id,
+              by: inc.holder ?? 'duty-engineer',
+              rootCause: 'scripted',
+              resolution: 'recovered',
+            }).then(
               () => answered.add(`${inc.id} resolve`),
               () => undefined,
             );
@@ -188,12 +216,21 @@ test(`${WATCHES} watches of the demo plan on the cluster, 3 workers, while a wor
         }
         const i = ids.indexOf(id);
         if (leverAsked(i) && s.hour >= 3 && !answered.has(`${id} lever`)) {
-          const req = await emergency(client, id, { lever: 'kill-switch', by: 'policy-steward', reason: 'cluster run' }).catch(() => undefined);
-          if (req) await approveLever(client, id, { request: String(req.seq), by: 'release-captain' }).then(() => answered.add(`${id} lever`), () => undefined);
+          const req = await emergency(client, id, { lever: 'kill-switch', by: 'policy-steward', reason: 'cluster run' }).catch(
+            () => undefined,
+          );
+          if (req)
+            await approveLever(client, id, { request: String(req.seq), by: 'release-captain' }).then(
+              () => answered.add(`${id} lever`),
+              () => undefined,
+            );
         }
       }
     };
-    const ended = async () => (await listWatches(client, { service: 'symphony', limit: WATCHES + 10 })).filter((r) => ids.includes(r.workflowId) && r.status !== 'RUNNING').length;
+    const ended = async () =>
+      (await listWatches(client, { service: 'symphony', limit: WATCHES + 10 })).filter(
+        (r) => ids.includes(r.workflowId) && r.status !== 'RUNNING',
+      ).length;
     await until(
       async () => {
         await people();
@@ -209,12 +246,26 @@ test(`${WATCHES} watches of the demo plan on the cluster, 3 workers, while a wor
     const ledgers: Array<{ id: string; status: WatchStatus; ledger: Ledger }> = [];
     for (const id of ids) {
       const status = await watchStatusOf(client, id, 0);
-      const mine = { delivered: () => rx.delivered().filter((r) => JSON.stringify(r.headers).includes(id) || JSON.stringify(r.body).includes(id)) } as Receiver;
-      const ledger = await buildLedger({ client, plan, watchId: id, status, rx: mine, notificationsFile: join(dir, 'notifications.jsonl'), kills, serverRestarts: outages, hangs: [] });
+      const mine = {
+        delivered: () => rx.delivered().filter((r) => JSON.stringify(r.headers).includes(id) || JSON.stringify(r.body).includes(id)),
+      } as Receiver;
+      const ledger = await buildLedger({
+        client,
+        plan,
+        watchId: id,
+        status,
+        rx: mine,
+        notificationsFile: join(dir, 'notifications.jsonl'),
+        kills,
+        serverRestarts: outages,
+        hangs: [],
+      });
       ledgers.push({ id, status, ledger });
     }
     const all = <T>(f: (l: Ledger) => T[]) => ledgers.flatMap(({ id, ledger }) => f(ledger).map((x) => `${id}: ${JSON.stringify(x)}`));
-    const late = ledgers.flatMap(({ id, ledger }) => ledger.deadlines.filter((d) => (d.effectiveMs ?? 0) > HOUR_MS).map((d) => `${id}: ${d.kind} ${d.what} ${d.effectiveMs} ms`));
+    const late = ledgers.flatMap(({ id, ledger }) =>
+      ledger.deadlines.filter((d) => (d.effectiveMs ?? 0) > HOUR_MS).map((d) => `${id}: ${d.kind} ${d.what} ${d.effectiveMs} ms`),
+    );
     const summary = {
       tierRunsLost: all((l) => l.slots.lost),
       tierRunsDoubled: all((l) => l.slots.doubled),
@@ -246,7 +297,15 @@ test(`${WATCHES} watches of the demo plan on the cluster, 3 workers, while a wor
         `CPU seconds by process: ${JSON.stringify(cluster.cpuSeconds())}`,
       ].join('\n'),
     );
-    expect(summary).toEqual({ tierRunsLost: [], tierRunsDoubled: [], notificationsDuplicated: [], notificationsUndelivered: [], incidentsLost: [], taskFailures: [], deadlinesLate: [] });
+    expect(summary).toEqual({
+      tierRunsLost: [],
+      tierRunsDoubled: [],
+      notificationsDuplicated: [],
+      notificationsUndelivered: [],
+      incidentsLost: [],
+      taskFailures: [],
+      deadlinesLate: [],
+    });
     expect(incidents).toBeGreaterThanOrEqual(WATCHES / 10);
     expect(levers).toBeGreaterThanOrEqual(WATCHES / 20);
     expect(decisions).toBe(WATCHES);
@@ -256,9 +315,14 @@ test(`${WATCHES} watches of the demo plan on the cluster, 3 workers, while a wor
     // list and its filters on PostgreSQL visibility; report and repair as on the dev server.
     const completed = await listWatches(client, { service: 'symphony', phase: 'completed', limit: WATCHES + 10 });
     expect(completed.filter((r) => ids.includes(r.workflowId))).toHaveLength(WATCHES);
-    expect(await listWatches(client, { service: 'symphony', release: ids[5].slice('watch-symphony-'.length) })).toEqual([expect.objectContaining({ workflowId: ids[5], phase: 'completed' })]);
+    expect(await listWatches(client, { service: 'symphony', release: ids[5].slice('watch-symphony-'.length) })).toEqual([
+      expect.objectContaining({ workflowId: ids[5], phase: 'completed' }),
+    ]);
     const failed = ledgers.find((l) => l.status.incidents.length > 0)!;
-    const files = await writeReportFiles({ kind: 'on-demand', hour: failed.status.hour, status: failed.status, reportsDir: join(dir, 'on-demand') }, join(dir, 'on-demand'));
+    const files = await writeReportFiles(
+      { kind: 'on-demand', hour: failed.status.hour, status: failed.status, reportsDir: join(dir, 'on-demand') },
+      join(dir, 'on-demand'),
+    );
     expect(files.path).toMatch(/final\.md$|hour-[\d.]+\.md$/);
     expect((await planRepair(client, failed.id, { code: (await workflowBundle()).code })).replays).toBe(true);
   }));
