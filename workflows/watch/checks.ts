@@ -37,7 +37,7 @@ export function runChecks<R>(
     watchId: state.watchId,
     hour,
     tiers,
-    vars: varsOf(plan),
+    vars: workerVars(plan.vars),
     release: state.release,
     severities: Object.keys(plan.severities),
     checks,
@@ -55,11 +55,14 @@ function runnable(spec: CheckSpec): RunnableCheck {
   return out;
 }
 
-/** The plan's vars as the worker resolves them (a default, an environment variable), without their descriptions. */
-function varsOf(plan: WatchRun['plan']): WatchRun['plan']['vars'] {
+/**
+ * The plan's vars as the worker resolves them (a default, an environment variable), without their
+ * descriptions: what every activity that resolves `${var}`s is sent.
+ */
+export function workerVars(vars: WatchRun['plan']['vars']): WatchRun['plan']['vars'] {
   const out: WatchRun['plan']['vars'] = {};
-  for (const name of Object.keys(plan.vars)) {
-    const v = plan.vars[name];
+  for (const name of Object.keys(vars)) {
+    const v = vars[name];
     const slim: (typeof out)[string] = {};
     if (v.default !== undefined) slim.default = v.default;
     if (v.env !== undefined) slim.env = v.env;
@@ -78,7 +81,7 @@ export function runCheck(w: WatchRun, checkId: string, hour: number, label: stri
     checkId,
     hour,
     check,
-    vars: plan.vars,
+    vars: workerVars(plan.vars),
     release: state.release,
     severities: Object.keys(plan.severities),
     triggers: triggersOf(w, checkId),

@@ -1,5 +1,6 @@
 // What the watch shows outside its history: search attributes (for `list` and the Web UI's filters)
 // and the current details line of the Web UI.
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { round1 } from '../../core/hours';
 import { hourLabel } from '../../core/schedule';
@@ -17,17 +18,20 @@ export function publishSoon(w: WatchRun): void {
   publish(w);
 }
 
-/** Upserts the search attributes when they changed. */
+/**
+ * Upserts the search attributes that changed, and only those: against what the workflow has (those
+ * it started with, carried across continue-as-new, and its upserts since).
+ */
 export function publish(w: WatchRun): void {
-  const attrs = { phase: w.state.phase, health: health(w.state), open: openIncidents(w.state) };
-  const key = JSON.stringify(attrs);
-  if (w.publishedAttributes === key) return;
-  w.publishedAttributes = key;
-  upsertSearchAttributes([
-    { key: SA.phase, value: attrs.phase },
-    { key: SA.health, value: attrs.health },
-    { key: SA.openIncidents, value: attrs.open },
-  ]);
+  const has = workflowInfo().typedSearchAttributes;
+  const changed: SearchAttributeUpdatePair[] = [];
+  const phase = w.state.phase;
+  if (has.get(SA.phase) !== phase) changed.push({ key: SA.phase, value: phase });
+  const healthNow = health(w.state);
+  if (has.get(SA.health) !== healthNow) changed.push({ key: SA.health, value: healthNow });
+  const open = openIncidents(w.state);
+  if (has.get(SA.openIncidents) !== open) changed.push({ key: SA.openIncidents, value: open });
+  if (changed.length) upsertSearchAttributes(changed);
 }
 
 /** The Web UI's current details: where the watch stands and what it is doing or waiting for. */

@@ -10,6 +10,7 @@ import { NonceStore } from '../../core/signatures';
 import { audit, initialState, type WatchState } from '../../core/state';
 import type { Plan } from '../../plan/schema';
 import { DELIVERY } from '../options';
+import { workerVars } from './checks';
 
 const { notify } = proxyActivities<Activities>(DELIVERY);
 
@@ -24,8 +25,6 @@ export class WatchRun {
   inflight = 0;
   /** Tier runs only: the next slot waits for these, never for a notification. */
   runsInFlight = 0;
-  /** The search attributes last upserted (JSON), so unchanged ones are not sent again. */
-  publishedAttributes = '';
   /** The history length of the workflow task that took a person's answer last (see publish.ts). */
   answeredIn = -1;
   /** The watch hour this run of the workflow (since its last continue-as-new) started at. */
@@ -107,7 +106,7 @@ export class WatchRun {
     const { state } = this;
     const notification = addressed(notice, state.watchId, state.watchId, Date.now());
     this.track(
-      notify({ notification, sinks: this.plan.notify.sinks, vars: this.plan.vars }).then(
+      notify({ notification, sinks: this.plan.notify.sinks, vars: workerVars(this.plan.vars) }).then(
         (res) => {
           if (res.delivered.length > 0) state.notifications.sent++;
           for (const f of res.failed) state.notifications.undelivered.push({ eventId: notification.eventId, sink: f.sink, error: f.error });
