@@ -5,6 +5,7 @@ import { createRunCheck } from './checks';
 import { createPullLever } from './levers';
 import { createNotify } from './notify';
 import { createReportWriters } from './reports';
+import { createRunTier } from './tiers';
 
 export interface ActivityDeps {
   /** The worker's environment: vars overrides, sink URLs and keys, secrets. */
@@ -12,8 +13,10 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps = { env: process.env }) {
+  const runCheck = createRunCheck(deps.env);
   return {
-    runCheck: createRunCheck(deps.env),
+    runCheck,
+    runTier: createRunTier(runCheck),
     notify: createNotify(deps.env),
     pullLever: createPullLever(deps.env),
     ...createReportWriters(deps.env),

@@ -1,5 +1,6 @@
 // Do a tier's checks really run side by side? Ten http checks with different delays, run the way the
-// watch runs a tier (Promise.all of runCheck), in process and then on the real dev server.
+// watch runs a tier (one runTier activity, its checks in parallel inside), in process and then on the
+// real dev server.
 // Run: npx tsx bench/probes.ts   (writes bench/results-probes.json; not part of the tests)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,11 +12,12 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createRunCheck } from '../activities/checks';
+import { createRunTier } from '../activities/tiers';
 
 const activities = createActivities();
-const runCheck = createRunCheck(process.env);
+const runTier = createRunTier(createRunCheck(process.env));
 import { startWatch, watchStatusOf } from '../client/watches';
-import type { CheckRequest, CheckResult } from '../core/messages';
+import type { CheckResult, TierRequest, TierResult } from '../core/messages';
 import { Check, type CheckSpec, type Plan } from '../plan/schema';
 import { startSimulator, type Simulator } from '../sim';
 import { demoPlan } from '../test/helpers/plans';
@@ -44,17 +46,17 @@ interface DevServerRow {
   hour: number;
   /** Slot (watch start + hour × hour length) to the workflow task that woke the watch for it (timer fired). */
   slotToWokeMs: number;
-  /** Slot to the first runCheck scheduled. */
+  /** Slot to the runTier scheduled. */
   slotToScheduledMs: number;
   /** Woken for the slot to the tier's results recorded: what running the tier itself costs. */
   wokeToRecordedMs: number;
   /** Slot to the workflow task that recorded the tier's results (after the last completion). */
   slotToRecordedMs: number;
-  /** First runCheck scheduled to last completed, from the history's event times. */
+  /** runTier scheduled to completed, from the history's event times. */
   scheduledToLastCompletedMs: number;
   /** The slowest probe's own duration (CheckResult.durationMs). */
   slowestMs: number;
-  /** The slowest activity from its started to its completed event. */
+  /** The tier's activity from its started to its completed event. */
   slowestActivityMs: number;
   /** wokeToRecordedMs - slowest probe. */
   overheadMs: number;
@@ -143,26 +145,24 @@ async function main(): Promise<void> {
   }
 }
 
-function request(checkId: string, check: CheckSpec, hour: number): CheckRequest {
+function request(checks: Record<string, CheckSpec>, hour: number): TierRequest {
   return {
     watchId: 'bench',
-    checkId,
     hour,
-    check,
+    tiers: ['bench'],
     vars: {},
     release: { service: 'symphony', version: 'bench', deployedAt: new Date().toISOString() },
-    triggers: [],
+    checks: Object.entries(checks).map(([checkId, check]) => ({ checkId, check, triggers: [] })),
   };
 }
 
 async function benchInProcess(checks: Record<string, CheckSpec>): Promise<InProcessRow[]> {
-  const ids = Object.keys(checks);
   // Warm-up: first connections, JIT.
-  await Promise.all(ids.map((id) => runCheck(request(id, checks[id], 0))));
+  await runTier(request(checks, 0));
   const rows: InProcessRow[] = [];
   for (let round = 1; round <= IN_PROCESS_ROUNDS; round++) {
     const t0 = performance.now();
-    const results = await Promise.all(ids.map((id) => runCheck(request(id, checks[id], round))));
+    const { results } = await runTier(request(checks, round));
     const wallMs = performance.now() - t0;
     const bad = results.filter((r) => r.outcome !== 'ok');
     if (bad.length) throw new Error(`probe not ok: ${bad.map((r) => `${r.checkId}: ${r.reason}`).join('; ')}`);
@@ -236,8 +236,8 @@ function slotsOf(events: temporal.api.history.v1.IHistoryEvent[], startedAt: num
   >();
   for (const e of events) {
     const s = e.activityTaskScheduledEventAttributes;
-    if (s?.activityType?.name === 'runCheck') {
-      const req = defaultPayloadConverter.fromPayload<CheckRequest>(s.input!.payloads![0]);
+    if (s?.activityType?.name === 'runTier') {
+      const req = defaultPayloadConverter.fromPayload<TierRequest>(s.input!.payloads![0]);
       scheduled.set(String(e.eventId), { hour: req.hour, at: at(e) });
       const slot = perHour.get(req.hour) ?? { scheduled: [], scheduledIds: [], completed: [] };
       slot.scheduled.push(at(e));
@@ -249,12 +249,14 @@ function slotsOf(events: temporal.api.history.v1.IHistoryEvent[], startedAt: num
     const c = e.activityTaskCompletedEventAttributes;
     const sch = c && scheduled.get(String(c.scheduledEventId));
     if (c && sch) {
-      perHour.get(sch.hour)!.completed.push({
-        at: at(e),
-        eventId: Number(e.eventId),
-        result: defaultPayloadConverter.fromPayload<CheckResult>(c.result!.payloads![0]),
-        activityMs: at(e) - (started.get(String(c.scheduledEventId)) ?? at(e)),
-      });
+      // One activity per slot: each check's own result is in it.
+      for (const result of defaultPayloadConverter.fromPayload<TierResult>(c.result!.payloads![0]).results)
+        perHour.get(sch.hour)!.completed.push({
+          at: at(e),
+          eventId: Number(e.eventId),
+          result,
+          activityMs: at(e) - (started.get(String(c.scheduledEventId)) ?? at(e)),
+        });
     }
   }
   const rows: DevServerRow[] = [];
@@ -289,7 +291,7 @@ function slotsOf(events: temporal.api.history.v1.IHistoryEvent[], startedAt: num
 
 function report(inProcess: InProcessRow[], devServers: Array<{ name: string; slots: DevServerRow[] }>): void {
   console.log(
-    `\nIn process: ${DELAYS_MS.length} http checks (simulated delays ${DELAYS_MS[0]}-${DELAYS_MS[DELAYS_MS.length - 1]} ms) in Promise.all, target wall ≤ 1.1 × slowest + 50 ms`,
+    `\nIn process: ${DELAYS_MS.length} http checks (simulated delays ${DELAYS_MS[0]}-${DELAYS_MS[DELAYS_MS.length - 1]} ms) in one runTier, target wall ≤ 1.1 × slowest + 50 ms`,
   );
   console.table(
     inProcess.map((r) => ({

@@ -32,11 +32,14 @@ export interface FileCursor {
   head?: string;
 }
 
+/** What running a check needs of its spec: the probe and how to judge what it saw. */
+export type RunnableCheck = Pick<CheckSpec, 'probe' | 'conditions' | 'severity' | 'metric' | 'cost'>;
+
 export interface CheckRequest {
   watchId: string;
   checkId: string;
   hour: number;
-  check: CheckSpec;
+  check: RunnableCheck;
   vars: Plan['vars'];
   release: Release;
   /** The plan's severities, most severe first: of several failed conditions, the gravest names the incident's. */
@@ -47,6 +50,36 @@ export interface CheckRequest {
   cursor?: unknown;
   /** The watch's first run of this check (a log probe starts at each file's end). */
   first?: boolean;
+}
+
+/** One check of a tier run: what differs between the checks of a slot. */
+export interface TierCheck {
+  checkId: string;
+  check: RunnableCheck;
+  triggers: Array<{ name: string; when: string }>;
+  cursor?: unknown;
+  first?: boolean;
+}
+
+/**
+ * A tier run (a slot: the tiers due at one watch hour) as one activity: what its checks share once,
+ * and each check's own part. Each check runs as a CheckRequest made from these.
+ */
+export interface TierRequest {
+  watchId: string;
+  hour: number;
+  /** The tiers due at this hour, for the Web UI and the ledger. */
+  tiers: string[];
+  vars: Plan['vars'];
+  release: Release;
+  severities?: string[];
+  checks: TierCheck[];
+}
+
+/** Every check's result, in the order of the request. */
+export interface TierResult {
+  hour: number;
+  results: CheckResult[];
 }
 
 export interface ConditionResult {

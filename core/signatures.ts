@@ -4,6 +4,7 @@
 import { ed25519 } from '@noble/curves/ed25519';
 import { bytesToHex as toHex, hexToBytes as fromHex } from '@noble/curves/utils';
 import type { Plan } from '../plan/schema';
+import { verifyEd25519 } from './ed25519';
 
 export const SIGNED_KINDS = ['decide', 'ack', 'resolve', 'emergency', 'approve'] as const;
 export type SignedKind = (typeof SIGNED_KINDS)[number];
@@ -83,7 +84,7 @@ export function signatureError(
   if (usedNonces.includes(s.nonce)) return `signature nonce ${s.nonce} was already used: a replayed request is refused`;
   let ok = false;
   try {
-    ok = ed25519.verify(fromHex(s.sig), signedBytes(watchId, kind, request, s.nonce), fromHex(person.publicKey));
+    ok = verifyEd25519(fromHex(s.sig), signedBytes(watchId, kind, request, s.nonce), person.publicKey);
   } catch {
     ok = false;
   }

@@ -9,8 +9,13 @@ export function isDuration(text: string): boolean {
   return DURATION.test(text.trim());
 }
 
+const SINGLE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+
 /** Milliseconds in a duration string; throws with the offending text when it is not one. */
 export function parseDuration(text: string): number {
+  // One part ("4h", "90s") is nearly every duration, and the schedule reads them on every workflow task.
+  const single = SINGLE.exec(text);
+  if (single) return Number(single[1]) * UNIT_MS[single[2]];
   const s = text.trim();
   if (!DURATION.test(s)) throw new Error(`not a duration: "${text}" (use e.g. 15m, 4h, 1h30m, 500ms)`);
   let total = 0;

@@ -4,23 +4,48 @@ import type { BundleOptions } from '@temporalio/worker';
 export const workflowsPath = require.resolve('../workflows');
 
 /**
- * Pure modules the workflows use, loaded once per worker and shared by every workflow it caches
- * rather than evaluated again for each one (with the Ed25519 tables, which are per module). They keep
- * no per-workflow state, call no workflow API and read no clock at load, so sharing them cannot leak
- * one watch into another; `test/unit/bundle.test.ts` holds them to that.
+ * Modules loaded once per worker and shared by every workflow it caches rather than evaluated again for
+ * each one (with the Ed25519 tables, which are per module): the pure domain and the workflows' own
+ * code. They keep no per-workflow state, read no clock at load and call no workflow API then but to
+ * make activity proxies and message definitions (which bind to no workflow), so sharing them cannot
+ * leak one watch into another; the SDK freezes what they export, and `test/unit/bundle.test.ts` holds
+ * them to the rest. Two keep a cache of what they derive from a workflow's input alone: core/ed25519
+ * (signers' public keys as points with their tables) and core/shared-plans (one frozen copy of each plan).
  */
 export const preloadModules = [
   '../core/checkpoints',
+  '../core/ed25519',
   '../core/hours',
   '../core/incidents',
   '../core/levers',
   '../core/notices',
   '../core/rotation',
   '../core/schedule',
+  '../core/shared-plans',
   '../core/signatures',
   '../core/state',
   '../core/status',
   '../plan/duration',
+  // The workflows themselves: their functions, classes and activity proxies. Each watch evaluating its
+  // own copy was a fifth of its heap (docs/benchmark.md); their per-run state lives in the objects a run
+  // makes (WatchRun, IncidentRun), never at module level.
+  '../workflows/clock',
+  '../workflows/definitions',
+  '../workflows/options',
+  '../workflows/interceptors',
+  '../workflows/watch/run',
+  '../workflows/watch/publish',
+  '../workflows/watch/checks',
+  '../workflows/watch/checkpoints',
+  '../workflows/watch/levers',
+  '../workflows/watch/incidents',
+  '../workflows/watch/reports',
+  '../workflows/watch/tiers',
+  '../workflows/incident/run',
+  '../workflows/incident/report',
+  '../workflows/incident',
+  '../workflows/watch',
+  '../workflows',
 ].map((m) => require.resolve(m));
 
 /** Interceptors every workflow runs with (the stale-clock guard); a replay needs them as well. */

@@ -11,6 +11,14 @@ export class Alarm {
   private token = 0;
   rang = false;
 
+  /** `onRing` is called when it rings (a loop waiting on its own promise rather than a condition). */
+  constructor(private readonly onRing?: () => void) {}
+
+  /** Will ring at or before `at`: a running timer that needs no new one for a deadline moved later. */
+  holds(at: number | undefined): boolean {
+    return this.at !== undefined && !this.rang && (at === undefined || this.at <= at);
+  }
+
   /** Rings at `at` (ms since epoch); a call with the time already armed keeps the running timer. */
   arm(at: number | undefined, summary: string): void {
     if (at === this.at && !this.rang) return;
@@ -19,7 +27,9 @@ export class Alarm {
     const token = ++this.token;
     if (at === undefined) return;
     void sleep(Math.max(1, at - Date.now()), { summary }).then(() => {
-      if (token === this.token) this.rang = true;
+      if (token !== this.token) return;
+      this.rang = true;
+      this.onRing?.();
     });
   }
 }

@@ -13,7 +13,9 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { answerError, renderIncidentDoc, type Ack, type IncidentInput, type IncidentRecord, type Resolve } from '../core/incidents';
+import { warmKeys } from '../core/ed25519';
 import type { CheckRequest } from '../core/messages';
+import { signaturesRequired } from '../core/signatures';
 import { incidentResolved, incidentTitle, pageReasons } from '../core/notices';
 import { Alarm } from './clock';
 import { incidentAckUpdate, incidentCheckSignal, incidentQuery, incidentResolveUpdate, REFUSED } from './definitions';
@@ -31,6 +33,7 @@ export interface IncidentStart extends IncidentInput {
 export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRecord> {
   const run = new IncidentRun(input);
   const { rec } = run;
+  if (signaturesRequired(input.roster)) warmKeys(Object.values(input.roster.people).map((p) => p.publicKey));
   const reporter = new Reporter(run);
 
   // ---- messages -------------------------------------------------------------------------
@@ -44,6 +47,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   setHandler(
     incidentAckUpdate,
     (a: Ack) => {
+      run.answering();
       run.nonces.spend(a);
       run.acknowledge(a);
       return rec;
@@ -53,6 +57,7 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
   setHandler(
     incidentResolveUpdate,
     (r: Resolve) => {
+      run.answering();
       run.nonces.spend(r);
       run.resolve(r);
       return rec;
@@ -83,10 +88,13 @@ export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRe
     // Taken before reporting: a change handled while the report is in flight must wake the next wait.
     const seen = run.version;
     setCurrentDetails(details(input, rec));
-    reporter.beside();
+    const deferring = run.deferring();
+    if (!deferring) reporter.beside();
     const due = rec.nextDeadlineAt;
     if (due === undefined || due > Date.now()) {
-      alarm.arm(due, `${rec.deadlineKind} deadline: incident ${input.seq}, ${input.severity}`);
+      // A deadline moved later (an acknowledgement's resolve deadline) keeps the running timer, which
+      // rings first, until the next task: that one arms it.
+      if (!(deferring && alarm.holds(due))) alarm.arm(due, `${rec.deadlineKind} deadline: incident ${input.seq}, ${input.severity}`);
       await condition(() => run.version !== seen || alarm.rang || (due !== undefined && due <= Date.now()) || (suggested && settled()));
     }
     // Deadlines that passed, whatever woke the loop (the alarm, or a task that came after an outage).

@@ -25,6 +25,23 @@ export function probeRun(timeoutMs: number, summary: string): ActivityOptions {
   };
 }
 
+/** A probe that has not returned this long after its own timeout is given up as hung (activities/tiers.ts). */
+export const HUNG_GRACE_MS = 5_000;
+
+/**
+ * A tier run: the slot's checks in one activity, each bounded by its own timeout inside it, so the
+ * activity's own timeout is the longest probe's. It heartbeats while it runs: a run lost with a crashed
+ * worker is retried whole after PROBE_HEARTBEAT_MS.
+ */
+export function tierRun(longestTimeoutMs: number, summary: string): ActivityOptions {
+  return {
+    startToCloseTimeout: longestTimeoutMs + HUNG_GRACE_MS + 30_000,
+    heartbeatTimeout: PROBE_HEARTBEAT_MS,
+    retry: { initialInterval: '1s', maximumAttempts: 3 },
+    summary,
+  };
+}
+
 /** The probes an incident runs for evidence when it opens. */
 export function investigation(seq: number): ActivityOptions {
   return {

@@ -10,7 +10,8 @@ import type { Decide, WatchInput } from '../core/messages';
 import { watchStarted } from '../core/notices';
 import { onCallAt } from '../core/rotation';
 import { hourLabel, nextSlot, tiersDueAt } from '../core/schedule';
-import type { SignedKind, Signable } from '../core/signatures';
+import { warmKeys } from '../core/ed25519';
+import { signaturesRequired, type SignedKind, type Signable } from '../core/signatures';
 import { isEnded, nextDeadline, pendingCheckpoints, REFUSED_MAX, type WatchState } from '../core/state';
 import { watchStatus, type WatchStatus } from '../core/status';
 import { Alarm } from './clock';
@@ -27,7 +28,7 @@ import {
 import { decide, refreshPhase, remindDue } from './watch/checkpoints';
 import { incidentChanged } from './watch/incidents';
 import { approved, expire, requestLever } from './watch/levers';
-import { publish, setDetails } from './watch/publish';
+import { publish, publishSoon, setDetails } from './watch/publish';
 import { writeFinalReport } from './watch/reports';
 import { WatchRun } from './watch/run';
 import { runSlot } from './watch/tiers';
@@ -48,6 +49,8 @@ const FINAL_EVENTS = 100;
 export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   const w = new WatchRun(input, workflowInfo().workflowId, Date.now());
   const { plan, state } = w;
+  // The signers' keys decoded with their tables now, once per worker: no answer waits for them.
+  if (signaturesRequired(plan)) warmKeys(Object.values(plan.people).map((p) => p.publicKey));
   let continueAsNewRequested = false;
 
   // ---- messages -------------------------------------------------------------------------
@@ -63,6 +66,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   setHandler(
     decideUpdate,
     (d: Decide) => {
+      w.answering();
       decide(w, d, 'update');
       return state.checkpoints.find((c) => c.name === d.checkpoint)!;
     },
@@ -83,6 +87,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   setHandler(
     emergencyUpdate,
     (e: Emergency) => {
+      w.answering();
       w.nonces.spend(e);
       return requestLever(w, e.lever, e.by, e.reason, false);
     },
@@ -92,6 +97,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   setHandler(
     approveUpdate,
     (a: Approve) => {
+      w.answering();
       w.nonces.spend(a);
       return approved(w, findRequest(state, a.request)!, a.by);
     },
@@ -118,7 +124,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
     w.notify(watchStarted(plan, state, onCallAt(plan, 0).primary));
   }
 
-  const alarm = new Alarm();
+  const alarm = new Alarm(() => w.changed());
   while (!isEnded(state)) {
     const now = Date.now();
     remindDue(w, now);
@@ -138,8 +144,11 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
       }
       if (slot !== undefined && w.dueAt(slot) <= now) {
         state.nextHour = slot + 1;
-        w.runsInFlight++;
-        w.track(runSlot(w, slot).finally(() => w.runsInFlight--));
+        const run = runSlot(w, slot);
+        if (run) {
+          w.runsInFlight++;
+          w.track(run, () => w.runsInFlight--);
+        }
         publish(w);
         continue;
       }
@@ -157,11 +166,11 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
             : `${tiersDueAt(plan, slot, state.schedule).join(' + ') || 'checkpoint'} ${hourLabel(slot, state.schedule)}`;
       }
     }
-    publish(w);
+    publishSoon(w);
     setDetails(w, w.runsInFlight > 0 ? 'checks running' : `next: ${waitingFor}`);
     const seen = w.version;
     alarm.arm(wakeAt, `until ${waitingFor}`);
-    await condition(() => w.version !== seen || alarm.rang);
+    await w.changedSince(seen);
   }
 
   // Let the runs, notifications and handlers in flight finish before the watch closes.

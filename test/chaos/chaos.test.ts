@@ -558,10 +558,12 @@ async function chaosRun(): Promise<void> {
     expect({
       scheduledTwice: ledger.probes.scheduledTwice,
       missing: ledger.probes.missing,
+      withoutResult: ledger.probes.withoutResult,
       checks: ledger.probes.checksRecordedWrong,
     }).toEqual({
       scheduledTwice: [],
       missing: [],
+      withoutResult: [],
       checks: [],
     });
     expect({ duplicated: ledger.notifications.duplicated, unknown: ledger.notifications.unknown }).toEqual({ duplicated: [], unknown: [] });
@@ -664,7 +666,8 @@ function summary(l: Ledger, wallS: number, log: string[], laneErrors: string[], 
     ],
     [
       'probes',
-      `each (check, hour) scheduled once: twice ${l.probes.scheduledTwice.length}, missing ${l.probes.missing.length}; ${l.probes.attempts} attempts, ${l.probes.retried} retried after a lost attempt`,
+      `each (check, hour) scheduled once: twice ${l.probes.scheduledTwice.length}, missing ${l.probes.missing.length}, completed without its result ${l.probes.withoutResult.length}; ` +
+        `${l.probes.attempts} probe activity attempts, ${l.probes.retried} retried after a lost attempt`,
     ],
     [
       'notifications',

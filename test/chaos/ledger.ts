@@ -8,7 +8,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { forPagerDuty } from '../../sinks/pagerduty';
 import { deadlineMs } from '../../core/checkpoints';
 import type { IncidentInput, IncidentRecord } from '../../core/incidents';
-import type { CheckRequest, Notification } from '../../core/messages';
+import type { CheckRequest, CheckResult, Notification, TierRequest, TierResult } from '../../core/messages';
 import { allSlots, checksOf, hourMs as hourMsOf, initialSchedule, tiersDueAt } from '../../core/schedule';
 import type { CheckpointState } from '../../core/state';
 import type { WatchStatus } from '../../core/status';
@@ -59,7 +59,7 @@ export async function fetchRuns(client: Client, workflowId: string): Promise<Run
   return runs;
 }
 
-interface ActivityRun {
+export interface ActivityRun {
   workflowId: string;
   type: string;
   input: any;
@@ -77,15 +77,46 @@ export function checkResults(
   runs: RunHistory[],
   checkId: string,
 ): Array<{ scheduledAt: number; closedAt: number; outcome: string; reason: string }> {
-  return activities(runs)
-    .filter((a) => a.type === 'runCheck' && a.input?.checkId === checkId && a.result)
-    .map((a) => ({
-      scheduledAt: a.scheduledAt,
-      closedAt: a.closedAt!,
-      outcome: String(a.result.outcome),
-      reason: String(a.result.reason ?? ''),
+  return probeRuns(activities(runs))
+    .filter((p) => p.checkId === checkId && p.result)
+    .map((p) => ({
+      scheduledAt: p.activity.scheduledAt,
+      closedAt: p.activity.closedAt!,
+      outcome: String(p.result!.outcome),
+      reason: String(p.result!.reason ?? ''),
     }));
 }
+
+/**
+ * One check's run inside an activity: a runCheck (a lever's verify check, an investigation) or one
+ * check of a runTier (a slot's checks in one activity, each with its own result in the activity's).
+ */
+export interface ProbeRun {
+  checkId: string;
+  hour: number;
+  activity: ActivityRun;
+  /** This check's result, once its activity completed. */
+  result?: CheckResult;
+}
+
+/** The check runs of these activities, a tier run's checks each on its own. */
+export function probeRuns(acts: ActivityRun[]): ProbeRun[] {
+  const out: ProbeRun[] = [];
+  for (const a of acts) {
+    if (a.type === 'runCheck') {
+      const req = a.input as CheckRequest;
+      out.push({ checkId: req.checkId, hour: req.hour, activity: a, result: a.result as CheckResult | undefined });
+    } else if (a.type === 'runTier') {
+      const req = a.input as TierRequest;
+      const results = (a.result as TierResult | undefined)?.results;
+      for (const c of req.checks)
+        out.push({ checkId: c.checkId, hour: req.hour, activity: a, result: results?.find((r) => r.checkId === c.checkId) });
+    }
+  }
+  return out;
+}
+
+const isProbe = (a: ActivityRun) => a.type === 'runCheck' || a.type === 'runTier';
 
 function activities(runs: RunHistory[]): ActivityRun[] {
   const out: ActivityRun[] = [];
@@ -198,7 +229,16 @@ export interface DeadlineFire {
 export interface Ledger {
   watchRuns: number;
   slots: { expected: number; recorded: number; lost: string[]; doubled: string[] };
-  probes: { scheduledTwice: string[]; missing: string[]; attempts: number; retried: number; checksRecordedWrong: string[] };
+  probes: {
+    scheduledTwice: string[];
+    missing: string[];
+    /** Checks whose activity completed without a result for them (each check's result is in the history). */
+    withoutResult: string[];
+    /** Probe activities (tier runs, verify checks, investigations): attempts, and those retried after a lost attempt. */
+    attempts: number;
+    retried: number;
+    checksRecordedWrong: string[];
+  };
   notifications: {
     events: number;
     /** (event, sink) pairs expected at the receiver or in the file. */
@@ -269,14 +309,14 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
     for (const [h, n] of seen) if (n > 1 || !want.includes(h)) doubled.push(`${tier} ${h}${n > 1 ? ` ×${n}` : ' (not scheduled)'}`);
   }
 
-  // ---- probes: each check of each slot scheduled exactly once as an activity -------------------
-  const slotProbes = watchActs.filter((a) => a.type === 'runCheck' && !a.summary.startsWith('verify'));
-  const perCheckHour = new Map<string, ActivityRun[]>();
-  for (const a of slotProbes) {
-    const req = a.input as CheckRequest;
-    const k = `${req.checkId}@${req.hour}`;
-    perCheckHour.set(k, [...(perCheckHour.get(k) ?? []), a]);
+  // ---- probes: each check of each slot scheduled exactly once, in one tier run -------------------
+  const slotProbes = probeRuns(watchActs.filter((a) => isProbe(a) && !a.summary.startsWith('verify')));
+  const perCheckHour = new Map<string, ProbeRun[]>();
+  for (const p of slotProbes) {
+    const k = `${p.checkId}@${p.hour}`;
+    perCheckHour.set(k, [...(perCheckHour.get(k) ?? []), p]);
   }
+  const withoutResult = slotProbes.filter((p) => p.activity.close === 'completed' && !p.result).map((p) => `${p.checkId}@${p.hour}`);
   const scheduledTwice = [...perCheckHour].filter(([, v]) => v.length > 1).map(([k, v]) => `${k} ×${v.length}`);
   const missing: string[] = [];
   const expectedRuns: Record<string, number> = {};
@@ -289,8 +329,8 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
   const checksRecordedWrong = Object.entries(expectedRuns)
     .filter(([c, n]) => (status.checks[c]?.runs ?? 0) !== n)
     .map(([c, n]) => `${c}: recorded ${status.checks[c]?.runs ?? 0} runs, scheduled ${n}`);
-  const attempts = [...watchActs, ...incidentActs].filter((a) => a.type === 'runCheck').reduce((s, a) => s + (a.attempt ?? 1), 0);
-  const retried = [...watchActs, ...incidentActs].filter((a) => a.type === 'runCheck' && (a.attempt ?? 1) > 1).length;
+  const attempts = [...watchActs, ...incidentActs].filter(isProbe).reduce((s, a) => s + (a.attempt ?? 1), 0);
+  const retried = [...watchActs, ...incidentActs].filter((a) => isProbe(a) && (a.attempt ?? 1) > 1).length;
 
   // ---- notifications ---------------------------------------------------------------------------
   const notifies = [...watchActs, ...incidentActs].filter((a) => a.type === 'notify');
@@ -409,20 +449,18 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
   // each with the incident that opened for it (fast-pulse fails at once, critical).
   const pulseFailedAt = new Set((status.checks['fast-pulse']?.series ?? []).filter(([, code]) => code === 2).map(([h]) => h));
   const hangCaught = inp.hangs.map((win) => {
-    const hit = watchActs.filter(
-      (a) =>
-        a.type === 'runCheck' &&
-        !a.summary.startsWith('verify') &&
-        (a.input as CheckRequest).checkId === 'fast-pulse' &&
-        a.scheduledAt <= win.to &&
-        (a.closedAt ?? Infinity) >= win.from &&
-        pulseFailedAt.has((a.input as CheckRequest).hour) &&
-        (a.result === undefined || /timed out/.test(String(a.result.reason))),
+    const hit = slotProbes.filter(
+      (p) =>
+        p.checkId === 'fast-pulse' &&
+        p.activity.scheduledAt <= win.to &&
+        (p.activity.closedAt ?? Infinity) >= win.from &&
+        pulseFailedAt.has(p.hour) &&
+        (p.result === undefined || /timed out/.test(String(p.result.reason))),
     );
     // With its worker killed meanwhile, a hung probe is retried after the hang and may pass: no failure then.
     if (!hit.length)
       return `hang at hour ${hourOf(win.from).toFixed(1)}-${hourOf(win.to).toFixed(1)}: probes hung, no fast-pulse run failed (retried after it)`;
-    const slots = [...new Set(hit.map((a) => (a.input as CheckRequest).hour))];
+    const slots = [...new Set(hit.map((p) => p.hour))];
     // The incident opened for it, or one already open for fast-pulse that it joins.
     const inc = status.incidents.find(
       (i) =>
@@ -431,7 +469,7 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
         i.openedHour <= Math.max(...slots) + 2 &&
         (i.resolvedHour === undefined || i.resolvedHour >= Math.min(...slots)),
     );
-    const why = hit.map((a) => String(a.result?.reason ?? `every attempt lost (${a.close ?? 'open'})`).slice(0, 40));
+    const why = hit.map((p) => String(p.result?.reason ?? `every attempt lost (${p.activity.close ?? 'open'})`).slice(0, 40));
     return `slot ${slots.join('+')}: fast-pulse failed (${[...new Set(why)].join('; ')}); ${inc ? `${inc.id.slice(watchId.length + 1)}` : 'no incident'}`;
   });
 
@@ -448,7 +486,7 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
   // When the run of a slot was over: its last probe closed, its incidents started, its report written.
   const runEnd = (h: number): number => {
     const ends = [
-      ...slotProbes.filter((a) => (a.input as CheckRequest).hour === h).map((a) => a.closedAt ?? Infinity),
+      ...slotProbes.filter((p) => p.hour === h).map((p) => p.activity.closedAt ?? Infinity),
       ...watchActs.filter((a) => a.type === 'writeReport' && a.input?.hour === h).map((a) => a.closedAt ?? Infinity),
       ...watchRuns.flatMap((r) =>
         r.events
@@ -463,10 +501,7 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
     return ends.length ? Math.max(...ends) : -Infinity;
   };
   const firstProbe = new Map<number, number>();
-  for (const a of slotProbes) {
-    const h = (a.input as CheckRequest).hour;
-    firstProbe.set(h, Math.min(firstProbe.get(h) ?? Infinity, a.scheduledAt));
-  }
+  for (const p of slotProbes) firstProbe.set(p.hour, Math.min(firstProbe.get(p.hour) ?? Infinity, p.activity.scheduledAt));
   const slotHours = [...new Set(expectedSlots.map((s) => s.hour))].sort((a, b) => a - b);
   for (const [i, h] of slotHours.entries()) {
     const prev = i > 0 ? runEnd(slotHours[i - 1]) : -Infinity;
@@ -613,9 +648,11 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
         const what =
           a.type === 'runCheck'
             ? `runCheck ${(a.input as CheckRequest).checkId}@${(a.input as CheckRequest).hour}`
-            : a.type === 'notify'
-              ? `notify ${(a.input as { notification: Notification }).notification.kind}`
-              : a.type;
+            : a.type === 'runTier'
+              ? `runTier ${(a.input as TierRequest).tiers.join('+')}@${(a.input as TierRequest).hour}`
+              : a.type === 'notify'
+                ? `notify ${(a.input as { notification: Notification }).notification.kind}`
+                : a.type;
         inFlight.push(`${what}${(a.attempt ?? 1) > 1 ? ` (retried: attempt ${a.attempt})` : ''}`);
       }
     }
@@ -638,7 +675,7 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
   return {
     watchRuns: watchRuns.length,
     slots: { expected: expectedSlots.length, recorded: Object.values(status.tiers).reduce((s, t) => s + t.ranAt.length, 0), lost, doubled },
-    probes: { scheduledTwice, missing, attempts, retried, checksRecordedWrong },
+    probes: { scheduledTwice, missing, withoutResult, attempts, retried, checksRecordedWrong },
     notifications: {
       events: byEvent.size,
       deliveries: expectedPairs.size,

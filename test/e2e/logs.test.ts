@@ -9,7 +9,8 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { startWatch, watchStatusOf } from '../../client/watches';
-import type { CheckRequest, CheckResult, LogCursor } from '../../core/messages';
+import { checkRequest } from '../../activities/tiers';
+import type { CheckRequest, CheckResult, LogCursor, TierRequest, TierResult } from '../../core/messages';
 import type { WatchStatus } from '../../core/status';
 import type { Plan } from '../../plan/schema';
 import { demoPlan } from '../helpers/plans';
@@ -90,17 +91,20 @@ function until(ready: (s: WatchStatus) => boolean, what: string): Promise<WatchS
   return waitForStatus(env.client, watchId!, ready, what, 60_000);
 }
 
-/** Every completed log-watch run in the history, with the request it answered. */
+/** Every completed log-watch run in the history (one check of a tier run), with the request it answered. */
 async function logRuns(handle: WorkflowHandle): Promise<Array<{ req: CheckRequest; res: CheckResult }>> {
   const events = (await handle.fetchHistory()).events ?? [];
-  const scheduled = new Map<string, CheckRequest>();
+  const scheduled = new Map<string, TierRequest>();
   const out: Array<{ req: CheckRequest; res: CheckResult }> = [];
   for (const e of events) {
     const s = e.activityTaskScheduledEventAttributes;
-    if (s?.activityType?.name === 'runCheck') scheduled.set(String(e.eventId), defaultPayloadConverter.fromPayload(s.input!.payloads![0]));
+    if (s?.activityType?.name === 'runTier') scheduled.set(String(e.eventId), defaultPayloadConverter.fromPayload(s.input!.payloads![0]));
     const c = e.activityTaskCompletedEventAttributes;
-    const req = c ? scheduled.get(String(c.scheduledEventId)) : undefined;
-    if (c && req?.checkId === 'log-watch') out.push({ req, res: defaultPayloadConverter.fromPayload(c.result!.payloads![0]) });
+    const tier = c ? scheduled.get(String(c.scheduledEventId)) : undefined;
+    const check = tier?.checks.find((x) => x.checkId === 'log-watch');
+    if (!c || !tier || !check) continue;
+    const { results } = defaultPayloadConverter.fromPayload<TierResult>(c.result!.payloads![0]);
+    out.push({ req: checkRequest(tier, check), res: results.find((r) => r.checkId === 'log-watch')! });
   }
   return out;
 }

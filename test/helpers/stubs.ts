@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { startWatch, watchStatusOf } from '../../client/watches';
 import type { CheckRequest, CheckResult, Notification } from '../../core/messages';
 import type { Outcome, Plan } from '../../plan/schema';
+import { createRunTier } from '../../activities/tiers';
 import { workflowBundle } from './servers';
 
 export type Scripted = Outcome | { outcome: Outcome; severity?: string; triggers?: string[] };
@@ -28,30 +29,33 @@ export function newStub(outcome: Stub['outcome'] = () => 'ok', hangInvestigation
 }
 
 export function stubActivities(stub: Stub) {
+  const runCheck = async (req: CheckRequest): Promise<CheckResult> => {
+    stub.calls.push({ checkId: req.checkId, hour: req.hour });
+    if (stub.hangInvestigations && Context.current().info.workflowType === 'incidentWorkflow') {
+      stub.hung++;
+      await Context.current().cancelled; // until the server gives the attempt up, or the worker stops
+    }
+    const scripted = stub.outcome(req.checkId, req.hour);
+    const { outcome, severity, triggers } =
+      typeof scripted === 'string' ? { outcome: scripted, severity: undefined, triggers: [] } : scripted;
+    return {
+      checkId: req.checkId,
+      hour: req.hour,
+      outcome,
+      ...(outcome === 'ok' ? {} : { severity: severity ?? req.check.severity }),
+      reason: outcome === 'ok' ? 'all conditions hold' : `stubbed ${outcome}`,
+      conditions: [],
+      durationMs: 5,
+      metric: 5,
+      triggers: triggers ?? [],
+      evidence: `evidence of ${req.checkId} at hour ${req.hour}`,
+      startedAt: new Date().toISOString(),
+    };
+  };
   return {
-    async runCheck(req: CheckRequest): Promise<CheckResult> {
-      stub.calls.push({ checkId: req.checkId, hour: req.hour });
-      if (stub.hangInvestigations && Context.current().info.workflowType === 'incidentWorkflow') {
-        stub.hung++;
-        await Context.current().cancelled; // until the server gives the attempt up, or the worker stops
-      }
-      const scripted = stub.outcome(req.checkId, req.hour);
-      const { outcome, severity, triggers } =
-        typeof scripted === 'string' ? { outcome: scripted, severity: undefined, triggers: [] } : scripted;
-      return {
-        checkId: req.checkId,
-        hour: req.hour,
-        outcome,
-        ...(outcome === 'ok' ? {} : { severity: severity ?? req.check.severity }),
-        reason: outcome === 'ok' ? 'all conditions hold' : `stubbed ${outcome}`,
-        conditions: [],
-        durationMs: 5,
-        metric: 5,
-        triggers: triggers ?? [],
-        evidence: `evidence of ${req.checkId} at hour ${req.hour}`,
-        startedAt: new Date().toISOString(),
-      };
-    },
+    runCheck,
+    // A slot's checks through the real tier runner, each as the stub's runCheck.
+    runTier: createRunTier(runCheck),
     async notify(req: { notification: Notification }) {
       stub.notifications.push(req.notification);
       return { delivered: ['console'], failed: [], unconfigured: [] };

@@ -109,6 +109,7 @@ export function startWorkerProcess(opts: WorkerProcessOptions): WorkerProcess {
 async function main(config: Config): Promise<void> {
   const { DefaultLogger, NativeConnection, Runtime, Worker } = await import('@temporalio/worker');
   const { createActivities } = await import('../../activities');
+  const { createRunTier } = await import('../../activities/tiers');
   const { SHUTDOWN_FORCE_TIME } = await import('../../worker/worker');
   // SIGINT/SIGTERM shut the worker down gracefully (the Runtime's default); SIGKILL is the crash.
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -119,7 +120,7 @@ async function main(config: Config): Promise<void> {
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     workflowBundle: { codePath: config.bundlePath },
-    activities: config.stub ? { ...real, ...scripted(config.stub) } : real,
+    activities: config.stub ? { ...real, ...scripted(config.stub, createRunTier) } : real,
     shutdownForceTime: SHUTDOWN_FORCE_TIME,
     ...(config.identity ? { identity: config.identity } : {}),
     ...(config.deployment
@@ -138,25 +139,27 @@ async function main(config: Config): Promise<void> {
   await connection.close();
 }
 
-/** runCheck and pullLever by the script: a check passes unless the script fails it in that watch and hour. */
-function scripted(script: ProbeScript) {
+/** runCheck, runTier and pullLever by the script: a check passes unless the script fails it in that watch and hour. */
+function scripted(script: ProbeScript, createRunTier: typeof import('../../activities/tiers').createRunTier) {
   const rules = script.fail.map((r) => ({ ...r, re: new RegExp(r.watch) }));
+  const runCheck = async (req: CheckRequest): Promise<CheckResult> => {
+    const rule = rules.find((r) => r.check === req.checkId && r.re.test(req.watchId) && req.hour >= r.from && req.hour < r.to);
+    return {
+      checkId: req.checkId,
+      hour: req.hour,
+      outcome: rule ? 'fail' : 'ok',
+      ...(rule ? { severity: rule.severity ?? req.check.severity } : {}),
+      reason: rule ? 'scripted failure' : 'all conditions hold',
+      conditions: [],
+      durationMs: 1,
+      triggers: [],
+      evidence: rule ? `scripted failure of ${req.checkId} at hour ${req.hour}` : '',
+      startedAt: new Date().toISOString(),
+    };
+  };
   return {
-    async runCheck(req: CheckRequest): Promise<CheckResult> {
-      const rule = rules.find((r) => r.check === req.checkId && r.re.test(req.watchId) && req.hour >= r.from && req.hour < r.to);
-      return {
-        checkId: req.checkId,
-        hour: req.hour,
-        outcome: rule ? 'fail' : 'ok',
-        ...(rule ? { severity: rule.severity ?? req.check.severity } : {}),
-        reason: rule ? 'scripted failure' : 'all conditions hold',
-        conditions: [],
-        durationMs: 1,
-        triggers: [],
-        evidence: rule ? `scripted failure of ${req.checkId} at hour ${req.hour}` : '',
-        startedAt: new Date().toISOString(),
-      };
-    },
+    runCheck,
+    runTier: createRunTier(runCheck),
     async pullLever(req: { lever: string }) {
       return { ok: true, steps: [{ step: `scripted ${req.lever}`, ok: true, detail: 'exit 0', durationMs: 1 }] };
     },

@@ -5,6 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { acknowledge, decide, watchStatusOf } from '../../client/watches';
 import type { Plan } from '../../plan/schema';
 import { symphonyPlan } from '../helpers/plans';
+import { waitForStatus } from '../helpers/world';
 import { timeSkippingEnv, workflowBundle } from '../helpers/servers';
 import { stubbedWatch } from '../helpers/stubs';
 
@@ -41,6 +42,8 @@ test("an incident's summary names it; its deadline, in the current details, move
     await acknowledge(env.client, id, { incident: '1', by: 'duty-engineer' });
     expect(await details(incidents[0].id)).toMatch(/· resolve due \d\d:\d\d:\d\d UTC\n\nacknowledged, held by duty-engineer$/);
     expect(await (await incident.describe()).staticSummary()).toBe('incident 1 · critical · services down');
+    // The incident reports the acknowledgement to its watch once its notification is out.
+    await waitForStatus(env.client, id, (s) => s.incidents[0]?.state === 'acknowledged', 'the watch to see the acknowledgement', 30_000);
   });
 });
 

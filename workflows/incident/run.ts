@@ -1,6 +1,6 @@
 // One run of an incident: its record, the notifications it has sent, and the paging rules. The incident
 // owns its state: acknowledgements and resolutions come to it, and it reports every change to its watch.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { Ack, IncidentInput, IncidentRecord, Resolve } from '../../core/incidents';
 import { nextInChain } from '../../core/incidents';
@@ -34,6 +34,23 @@ export class IncidentRun {
     };
     this.rec.nonces ??= [];
     this.nonces = new NonceStore(this.rec.nonces);
+  }
+
+  /** The history length of the workflow task that took a person's answer last. */
+  answeredIn = -1;
+
+  /** A person's answer is taken in this workflow task. */
+  answering(): void {
+    this.answeredIn = workflowInfo().historyLength;
+  }
+
+  /**
+   * In the task that takes an answer, with its notification in flight: the report to the watch and a
+   * timer for a later deadline wait for the task that notification's return brings, so the answer's
+   * round trip carries no more than the answer and its notification.
+   */
+  deferring(): boolean {
+    return this.answeredIn === workflowInfo().historyLength && this.unsettled > 0;
   }
 
   changed(): void {

@@ -13,6 +13,7 @@ import { recordCheck, type IncidentState, type Relapse } from '../../core/state'
 import type { TriggerSpec } from '../../plan/schema';
 import { incidentCheckSignal } from '../definitions';
 import { incidentWorkflow } from '../incident';
+import { workerVars } from './checks';
 import type { WatchRun } from './run';
 
 /** Records a result; returns the incidents it opens, starting. */
@@ -89,7 +90,7 @@ async function openIncident(w: WatchRun, checkId: string, failure: Relapse, trig
     checkId: ref,
     hour: failure.hour,
     check: plan.checks[ref],
-    vars: plan.vars,
+    vars: workerVars(plan.vars),
     release: state.release,
     triggers: [],
   }));
@@ -118,7 +119,7 @@ async function openIncident(w: WatchRun, checkId: string, failure: Relapse, trig
           pagerSeverity: sev.pagerduty ?? 'error',
           sinks: plan.notify.sinks,
           reportsDir: plan.notify.reportsDir,
-          vars: plan.vars,
+          vars: workerVars(plan.vars),
           investigate: spec.investigate,
           investigations,
           roster: { people: plan.people, profile: plan.profile, signedApprovals: plan.signedApprovals },

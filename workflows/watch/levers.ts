@@ -9,7 +9,7 @@ import { automaticLevers, ROLLBACK_LEVER, type LeverRequest } from '../../core/l
 import { leverApprovalNeeded, leverExpired, leverPulled, leverSummary } from '../../core/notices';
 import { parseDuration } from '../../plan/duration';
 import { leverPull } from '../options';
-import { runCheck } from './checks';
+import { runCheck, workerVars } from './checks';
 import type { WatchRun } from './run';
 
 export function requestLever(w: WatchRun, lever: string, by: string, reason: string, automatic: boolean): LeverRequest {
@@ -75,7 +75,7 @@ async function pull(w: WatchRun, req: LeverRequest): Promise<void> {
   const timeout = spec.steps.reduce((sum, st) => sum + parseDuration(st.timeout), 0) + 30_000;
   const { pullLever } = proxyActivities<Activities>(leverPull(timeout, `lever ${req.lever} (request ${req.seq})`));
   try {
-    const result = await pullLever({ lever: req.lever, steps: spec.steps, vars: plan.vars, release: state.release });
+    const result = await pullLever({ lever: req.lever, steps: spec.steps, vars: workerVars(plan.vars), release: state.release });
     req.steps = result.steps.map((x) => ({ step: x.step, ok: x.ok, detail: x.detail.slice(0, 300) }));
     req.state = result.ok ? 'done' : 'failed';
   } catch (err) {

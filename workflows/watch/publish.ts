@@ -1,23 +1,37 @@
 // What the watch shows outside its history: search attributes (for `list` and the Web UI's filters)
 // and the current details line of the Web UI.
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { round1 } from '../../core/hours';
 import { hourLabel } from '../../core/schedule';
 import { health, openIncidents, pendingCheckpoints } from '../../core/state';
 import { SA } from '../definitions';
 import type { WatchRun } from './run';
 
-/** Upserts the search attributes when they changed. */
+/**
+ * Upserts the search attributes when they changed; not in the workflow task that takes a person's
+ * answer while something it started is in flight (its notification, a lever's pull): the answer's
+ * round trip then carries no visibility write, and the next task, when that returns, upserts.
+ */
+export function publishSoon(w: WatchRun): void {
+  if (w.answeredIn === workflowInfo().historyLength && w.inflight > 0) return;
+  publish(w);
+}
+
+/**
+ * Upserts the search attributes that changed, and only those: against what the workflow has (those
+ * it started with, carried across continue-as-new, and its upserts since).
+ */
 export function publish(w: WatchRun): void {
-  const attrs = { phase: w.state.phase, health: health(w.state), open: openIncidents(w.state) };
-  const key = JSON.stringify(attrs);
-  if (w.publishedAttributes === key) return;
-  w.publishedAttributes = key;
-  upsertSearchAttributes([
-    { key: SA.phase, value: attrs.phase },
-    { key: SA.health, value: attrs.health },
-    { key: SA.openIncidents, value: attrs.open },
-  ]);
+  const has = workflowInfo().typedSearchAttributes;
+  const changed: SearchAttributeUpdatePair[] = [];
+  const phase = w.state.phase;
+  if (has.get(SA.phase) !== phase) changed.push({ key: SA.phase, value: phase });
+  const healthNow = health(w.state);
+  if (has.get(SA.health) !== healthNow) changed.push({ key: SA.health, value: healthNow });
+  const open = openIncidents(w.state);
+  if (has.get(SA.openIncidents) !== open) changed.push({ key: SA.openIncidents, value: open });
+  if (changed.length) upsertSearchAttributes(changed);
 }
 
 /** The Web UI's current details: where the watch stands and what it is doing or waiting for. */

@@ -9,6 +9,7 @@ import { onCallAt } from '../../core/rotation';
 import { scheduledFindings, watchDay } from '../../core/state';
 import { watchStatus } from '../../core/status';
 import { DELIVERY } from '../options';
+import { workerVars } from './checks';
 import type { WatchRun } from './run';
 
 const { writeReport } = proxyActivities<Activities>(DELIVERY);
@@ -29,7 +30,7 @@ export async function writeDailyReport(w: WatchRun, hour: number): Promise<void>
       hour,
       status: watchStatus(plan, state, Date.now(), w.hourMs, 0),
       reportsDir: plan.notify.reportsDir,
-      vars: plan.vars,
+      vars: workerVars(plan.vars),
     });
     state.reports.push({ hour, kind: 'daily', path: res.path });
     w.audit('report', `daily report written: ${res.path}`, hour);
@@ -47,7 +48,7 @@ export async function writeFinalReport(w: WatchRun): Promise<void> {
       hour,
       status: watchStatus(plan, state, Date.now(), w.hourMs, 0),
       reportsDir: plan.notify.reportsDir,
-      vars: plan.vars,
+      vars: workerVars(plan.vars),
     });
     state.reports.push({ hour, kind: 'final', path: res.path });
   } catch {

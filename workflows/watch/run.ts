@@ -1,14 +1,16 @@
 // One run of a watch: its plan, its state and the clock, what is in flight, and the means every part
 // uses to change things (notify, audit, changed). The parts beside this file each do one job with it.
-import { inWorkflowContext, proxyActivities } from '@temporalio/workflow';
+import { inWorkflowContext, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { hourAt, hourMs as hourMsOf, timeOfHour, watchMs } from '../../core/hours';
 import type { WatchInput } from '../../core/messages';
 import { addressed, type Notice } from '../../core/notices';
+import { sharedPlan } from '../../core/shared-plans';
 import { NonceStore } from '../../core/signatures';
 import { audit, initialState, type WatchState } from '../../core/state';
 import type { Plan } from '../../plan/schema';
 import { DELIVERY } from '../options';
+import { workerVars } from './checks';
 
 const { notify } = proxyActivities<Activities>(DELIVERY);
 
@@ -23,8 +25,8 @@ export class WatchRun {
   inflight = 0;
   /** Tier runs only: the next slot waits for these, never for a notification. */
   runsInFlight = 0;
-  /** The search attributes last upserted (JSON), so unchanged ones are not sent again. */
-  publishedAttributes = '';
+  /** The history length of the workflow task that took a person's answer last (see publish.ts). */
+  answeredIn = -1;
   /** The watch hour this run of the workflow (since its last continue-as-new) started at. */
   readonly firstHourOfRun: number;
 
@@ -33,6 +35,8 @@ export class WatchRun {
     workflowId: string,
     now: number,
   ) {
+    // The worker's one copy of this plan (frozen), so a cached watch does not keep its own.
+    input.plan = sharedPlan(input.plan);
     this.plan = input.plan;
     this.hourMs = hourMsOf(this.plan);
     this.state = input.state ? (input.state as WatchState) : initialState(workflowId, this.plan, input.release, input.startedBy, now);
@@ -54,18 +58,38 @@ export class WatchRun {
     return watchMs(duration, this.hourMs);
   }
 
+  /** A person's answer is taken in this workflow task. */
+  answering(): void {
+    this.answeredIn = workflowInfo().historyLength;
+  }
+
   changed(): void {
     this.version++;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private wake: (() => void) | undefined;
+
+  /**
+   * Resolves at the next change after `seen` (at once if there was one). The main loop waits on this
+   * rather than on a condition: a condition costs the SDK four promises, each with a stack capture.
+   */
+  changedSince(seen: number): Promise<void> {
+    if (this.version !== seen) return Promise.resolve();
+    return new Promise((resolve) => (this.wake = resolve));
   }
 
   audit(kind: string, text: string, hour = this.hourNow()): void {
     audit(this.state, Date.now(), hour, kind, text);
   }
 
-  /** Counts `p` as in flight until it settles; a failure fails the workflow task, as a bug should. */
-  track(p: Promise<unknown>): void {
+  /** Counts `p` as in flight until it settles (then runs `after`); a failure fails the workflow task, as a bug should. */
+  track(p: Promise<unknown>, after?: () => void): void {
     this.inflight++;
     const settled = () => {
+      after?.();
       this.inflight--;
       this.changed();
     };
@@ -82,7 +106,7 @@ export class WatchRun {
     const { state } = this;
     const notification = addressed(notice, state.watchId, state.watchId, Date.now());
     this.track(
-      notify({ notification, sinks: this.plan.notify.sinks, vars: this.plan.vars }).then(
+      notify({ notification, sinks: this.plan.notify.sinks, vars: workerVars(this.plan.vars) }).then(
         (res) => {
           if (res.delivered.length > 0) state.notifications.sent++;
           for (const f of res.failed) state.notifications.undelivered.push({ eventId: notification.eventId, sink: f.sink, error: f.error });

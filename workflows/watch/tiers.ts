@@ -1,35 +1,51 @@
-// A slot of the watch: the tiers due at a watch hour run their checks in parallel, the results are
-// recorded in one go (opening or telling incidents), automatic levers are pulled, the daily report is
-// written where a tier asks for it, and the checkpoints of that hour open.
+// A slot of the watch: the tiers due at a watch hour run their checks in parallel (one activity), the
+// results are recorded in one go (opening or telling incidents), automatic levers are pulled, the daily
+// report is written where a tier asks for it, and the checkpoints of that hour open. Written as a chain
+// of `then`s rather than async functions: every promise in workflow code costs the SDK a stack capture,
+// and a slot is most of a watch's workflow tasks.
 import { checksOf, hourLabel, tiersDueAt } from '../../core/schedule';
 import { recordTierRun } from '../../core/state';
+import type { CheckResult } from '../../core/messages';
 import { openDue, refreshPhase } from './checkpoints';
-import { runCheck } from './checks';
+import { runChecks } from './checks';
 import { afterCheck } from './incidents';
 import { pullAutomatic } from './levers';
 import { writeDailyReport } from './reports';
 import type { WatchRun } from './run';
 import { setDetails } from './publish';
 
-export async function runSlot(w: WatchRun, hour: number): Promise<void> {
+/** Runs the slot; returns what it still waits for, or undefined when it is over (nothing to run). */
+export function runSlot(w: WatchRun, hour: number): Promise<unknown> | undefined {
   const { plan, state } = w;
   const tiers = tiersDueAt(plan, hour, state.schedule);
   const late = Date.now() - w.dueAt(hour) > w.hourMs / 10;
-  if (tiers.length > 0) {
-    const label = `${tiers.join('+')} check ${hourLabel(hour, state.schedule)}`;
-    setDetails(w, `running ${tiers.join(' + ')} checks, hour ${hourLabel(hour, state.schedule)}`);
-    const results = await Promise.all(checksOf(plan, tiers).map((id) => runCheck(w, id, hour, label)));
-    // All results are recorded in one go and their incidents start together: fewer promises per run,
-    // which is most of a watch task's CPU.
-    const opening = results.flatMap((r) => afterCheck(w, r));
-    if (opening.length) await Promise.all(opening);
+  if (tiers.length === 0) {
+    openDue(w, hour);
+    refreshPhase(w);
+    return undefined;
+  }
+  const label = `${tiers.join('+')} check ${hourLabel(hour, state.schedule)}`;
+  setDetails(w, `running ${tiers.join(' + ')} checks, hour ${hourLabel(hour, state.schedule)}`);
+  return runChecks(w, checksOf(plan, tiers), hour, tiers, label, (results) => recorded(w, hour, tiers, results, late));
+}
+
+/** The slot's results in: all recorded in one go, their incidents started together, then the report. */
+function recorded(w: WatchRun, hour: number, tiers: string[], results: CheckResult[], late: boolean): Promise<unknown> | undefined {
+  const { plan, state } = w;
+  const opening = results.flatMap((r) => afterCheck(w, r));
+  const rest = (): Promise<void> | undefined => {
     pullAutomatic(w);
     for (const tier of tiers) {
       const outcome = recordTierRun(state, plan, tier, hour, results, late);
       w.audit('tier', `${tier} run ${hourLabel(hour, state.schedule)}: ${outcome}`, hour);
     }
-    if (tiers.some((t) => plan.tiers[t].report)) await writeDailyReport(w, hour);
-  }
-  openDue(w, hour);
-  refreshPhase(w);
+    const finish = () => {
+      openDue(w, hour);
+      refreshPhase(w);
+    };
+    if (tiers.some((t) => plan.tiers[t].report)) return writeDailyReport(w, hour).then(finish);
+    finish();
+    return undefined;
+  };
+  return opening.length ? Promise.all(opening).then(rest) : rest();
 }

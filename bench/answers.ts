@@ -1,0 +1,269 @@
+// The answers phase of `npm run bench`: the round trip of every answer a person gives (a checkpoint
+// decision, an incident's acknowledgement, a lever's approval), each the first of its workflow and a
+// later one, against a bare echo update in the same run, sent in turn with them.
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { startWatch } from '../client/watches';
+import type { Ack } from '../core/incidents';
+import type { Approve, Emergency } from '../core/levers';
+import type { Decide } from '../core/messages';
+import { sign, type SignedKind, type Signable } from '../core/signatures';
+import type { Plan } from '../plan/schema';
+import { approveUpdate, decideUpdate, emergencyUpdate, incidentAckUpdate, incidentQuery, statusQuery } from '../workflows/definitions';
+import { echoUpdate, type BaselineInput } from './baseline-workflows';
+import { latency, log, mapLimit, r3, release, sleep, terminateAll, type Ctx, type Latency } from './common';
+import { quantile } from './history';
+import { signing, symphonyPlan } from './plans';
+import { FAILING_CHECK, FAILING_RELEASE } from './stubs';
+import type { BenchWorker } from './worker';
+
+export type AnswerKind = 'decision' | 'ack' | 'approval';
+
+export interface AnswerLatencies {
+  first: Latency;
+  later: Latency;
+  /** p99 of the answer / p99 of the echo. */
+  firstRatio: number;
+  laterRatio: number;
+  /** p50 of the answer / p50 of the echo (steadier than the tail; information). */
+  firstP50Ratio: number;
+  laterP50Ratio: number;
+  what: { first: string; later: string };
+}
+
+export interface AnswersResult {
+  watches: number;
+  signed: boolean;
+  echo: Latency;
+  answers: Record<AnswerKind, AnswerLatencies>;
+  /** The lever request before each approval (information). */
+  emergency: Latency;
+  refused: Latency;
+  refusedRatio: number;
+  refusal: string;
+  method: string;
+}
+
+const LEVER = 'kill-switch';
+const REQUESTER = 'policy-steward';
+const APPROVER = 'release-captain';
+const DECIDER = 'release-captain';
+/** The second acknowledgement: another person takes the incident over. */
+const SECOND_ACK = 'policy-steward';
+
+/** A request as its person sends it: signed when the plan asks for signatures. */
+function signed<T extends Signable>(plan: Plan, ctx: Ctx, watchId: string, kind: SignedKind, body: T): T {
+  if (!signing(plan)) return body;
+  return { ...body, signature: sign(watchId, kind, body, ctx.keys[body.by], randomBytes(16).toString('hex')) };
+}
+
+export async function answersPhase(
+  ctx: Ctx,
+  settings: { hour: string; watches: number; gapMs: number },
+  worker: BenchWorker,
+  baseWorker: BenchWorker,
+): Promise<AnswersResult> {
+  // Both checkpoints open at hour 0, and the first check fails then: each watch waits for two decisions
+  // and has an incident open; watch hours are long, so nothing else happens meanwhile.
+  const { hour, watches: n, gapMs } = settings;
+  const plan = symphonyPlan(hour, ctx.keys, (raw) => {
+    raw.checkpoints[0].at = '0h';
+    raw.checkpoints[1].at = '0h';
+  });
+  const [first, second] = plan.checkpoints;
+  log(
+    `answers: ${n} watches (${plan.clock.hour} watch hours) with checkpoints ${first.name} and ${second.name} open and an incident (${FAILING_CHECK} failed at hour 0), ` +
+      `and ${n} idle baseline workflows for the echo`,
+  );
+  const watches = await mapLimit(
+    Array.from({ length: n }, (_, i) => i),
+    10,
+    async (i) => {
+      const rel = release(ctx, `ans${i}${FAILING_RELEASE}`);
+      return (await startWatch(ctx.client, { plan, release: rel, startedBy: 'bench', taskQueue: worker.taskQueue })).workflowId;
+    },
+  );
+  const incidentOf = (id: string) => `${id}/incident-1`;
+  const baselines = await mapLimit(
+    Array.from({ length: n }, (_, i) => i),
+    10,
+    async (i) => {
+      const workflowId = `baseline-echo-${ctx.stamp}-${i}`;
+      await ctx.client.workflow.start('baselineWorkflow', {
+        taskQueue: baseWorker.taskQueue,
+        workflowId,
+        args: [{ ticks: 1, tickMs: 3_600_000 } satisfies BaselineInput],
+      });
+      return workflowId;
+    },
+  );
+  // Every watch settled: both checkpoints pending, hour 0's tiers run, its incident open and investigated,
+  // the automatic lever it pulled done.
+  await settle(watches, 120_000, async (id) => {
+    const s = await ctx.client.workflow.getHandle(id).query(statusQuery, 0);
+    if (s.checkpoints.filter((c) => c.state === 'pending').length !== 2) return false;
+    if (!(s.tiers.hourly?.runs >= 1 && s.tiers.deep?.runs >= 1)) return false;
+    if (s.incidents[0]?.state !== 'open' || s.levers.some((l) => l.state === 'running')) return false;
+    const rec = await ctx.client.workflow.getHandle(incidentOf(id)).query(incidentQuery);
+    return rec.investigation !== undefined;
+  });
+  await sleep(2000);
+
+  const time = async (run: () => Promise<unknown>) => {
+    const t = performance.now();
+    await run();
+    return performance.now() - t;
+  };
+  const outsider = Object.keys(plan.people).find((p) => !first.deciders.includes(p))!;
+  const refusal = `a ${first.name} decision by ${outsider}, who may not decide it (refused by the validator before any signature check)`;
+  const decision = (id: string, checkpoint: string, by: string): Decide =>
+    signed<Decide>(plan, ctx, id, 'decide', { checkpoint, decision: 'continue', by });
+  const echoOf = (i: number) =>
+    time(() =>
+      ctx.client.workflow.getHandle(baselines[i]).executeUpdate(echoUpdate, { args: [decision(watches[i], first.name, DECIDER)] }),
+    );
+  const decide = (i: number, checkpoint: string) =>
+    time(() =>
+      ctx.client.workflow.getHandle(watches[i]).executeUpdate(decideUpdate, { args: [decision(watches[i], checkpoint, DECIDER)] }),
+    );
+  const refused = (i: number) =>
+    time(async () => {
+      try {
+        await ctx.client.workflow.getHandle(watches[i]).executeUpdate(decideUpdate, { args: [decision(watches[i], first.name, outsider)] });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) return;
+        throw err;
+      }
+      throw new Error(`answers: a decision by ${outsider} was accepted by ${watches[i]}`);
+    });
+  const ack = (i: number, by: string) =>
+    time(() =>
+      ctx.client.workflow
+        .getHandle(incidentOf(watches[i]))
+        .executeUpdate(incidentAckUpdate, { args: [signed<Ack>(plan, ctx, watches[i], 'ack', { incident: '1', by })] }),
+    );
+  const requestOf: string[] = [];
+  const emergency = (i: number) =>
+    time(async () => {
+      const req = await ctx.client.workflow.getHandle(watches[i]).executeUpdate(emergencyUpdate, {
+        args: [signed<Emergency>(plan, ctx, watches[i], 'emergency', { lever: LEVER, by: REQUESTER, reason: 'bench' })],
+      });
+      requestOf[i] = String(req.seq);
+    });
+  const approve = (i: number) =>
+    time(() =>
+      ctx.client.workflow.getHandle(watches[i]).executeUpdate(approveUpdate, {
+        args: [signed<Approve>(plan, ctx, watches[i], 'approve', { request: requestOf[i], by: APPROVER })],
+      }),
+    );
+
+  // Warm-up: connections and the baseline worker's code paths (the watches are measured from their first answer).
+  for (let i = 0; i < 5; i++) await echoOf(i);
+  const echo: number[] = [];
+  const out: Record<'refused' | 'emergency' | `${AnswerKind}:${'first' | 'later'}`, number[]> = {
+    refused: [],
+    emergency: [],
+    'decision:first': [],
+    'decision:later': [],
+    'ack:first': [],
+    'ack:later': [],
+    'approval:first': [],
+    'approval:later': [],
+  };
+  /** A watch's answers in order, with one echo among them at a place that moves from watch to watch. */
+  const gap = () => (gapMs > 0 ? sleep(gapMs) : Promise.resolve());
+  const pass = async (i: number, steps: Array<[keyof typeof out, () => Promise<number>]>) => {
+    const at = i % (steps.length + 1);
+    for (const [k, [name, run]] of steps.entries()) {
+      if (k === at) {
+        echo.push(await echoOf(i));
+        await gap();
+      }
+      out[name].push(await run());
+      await gap();
+    }
+    if (at === steps.length) echo.push(await echoOf(i));
+  };
+  for (let i = 0; i < n; i++)
+    await pass(i, [
+      ['refused', () => refused(i)],
+      ['decision:first', () => decide(i, first.name)],
+      ['ack:first', () => ack(i, plan.rotation.windows[0].primary)],
+      ['emergency', () => emergency(i)],
+      ['approval:first', () => approve(i)],
+    ]);
+  // The approved pulls finish (a stub step and the verify check) before the lever may be asked for again.
+  await settle(watches, 60_000, async (id) =>
+    (await ctx.client.workflow.getHandle(id).query(statusQuery, 0)).levers.every((l) => l.state !== 'running'),
+  );
+  for (let i = 0; i < n; i++)
+    await pass(i, [
+      ['decision:later', () => decide(i, second.name)],
+      ['ack:later', () => ack(i, SECOND_ACK)],
+      ['emergency', () => emergency(i)],
+      ['approval:later', () => approve(i)],
+    ]);
+  await terminateAll(ctx, [...watches, ...watches.map(incidentOf), ...baselines]);
+
+  const p99echo = quantile(echo, 0.99);
+  const p50echo = quantile(echo, 0.5);
+  const kind = (k: AnswerKind, what: { first: string; later: string }): AnswerLatencies => ({
+    first: latency(out[`${k}:first`]),
+    later: latency(out[`${k}:later`]),
+    firstRatio: r3(quantile(out[`${k}:first`], 0.99) / p99echo),
+    laterRatio: r3(quantile(out[`${k}:later`], 0.99) / p99echo),
+    firstP50Ratio: r3(quantile(out[`${k}:first`], 0.5) / p50echo),
+    laterP50Ratio: r3(quantile(out[`${k}:later`], 0.5) / p50echo),
+    what,
+  });
+  const result: AnswersResult = {
+    watches: n,
+    signed: signing(plan),
+    echo: latency(echo),
+    answers: {
+      decision: kind('decision', {
+        first: `decide ${first.name} "continue" by ${DECIDER}: the watch's first answer`,
+        later: `decide ${second.name} "continue" by ${DECIDER}: its last open checkpoint, after an acknowledgement and an approval`,
+      }),
+      ack: kind('ack', {
+        first: `acknowledge incident 1 by the on-call (${plan.rotation.windows[0].primary}): the incident's first answer`,
+        later: `acknowledge it again by ${SECOND_ACK} (a hand-over): its second answer`,
+      }),
+      approval: kind('approval', {
+        first: `approve ${LEVER} request 1 (asked for by ${REQUESTER}) by ${APPROVER}: the pull starts`,
+        later: `approve request 2, asked for after request 1 was pulled`,
+      }),
+    },
+    emergency: latency(out.emergency),
+    refused: latency(out.refused),
+    refusedRatio: r3(quantile(out.refused, 0.99) / p99echo),
+    refusal,
+    method:
+      "client executeUpdate wall time, sequential, signed with the person's key where the plan asks for it; per watch its answers in order with one echo among them " +
+      '(a bare update, no validator, on an idle baseline workflow on its own worker, with a decision as its payload) at a place that moves from watch to watch, ' +
+      `so drift on a shared machine hits all alike; ${gapMs} ms between requests, as people answer seconds apart: an answer's own follow-up ` +
+      "(its notification, a lever's pull) is then done before the next request, which would otherwise wait for it in the same workflow. " +
+      'Decisions and approvals go to the watch, acknowledgements to its incident workflow.',
+  };
+  for (const [k, v] of Object.entries(result.answers))
+    log(
+      `answers: ${k}: first p50 ${v.first.p50} p99 ${v.first.p99} ms (${v.firstRatio}× echo p99); later p50 ${v.later.p50} p99 ${v.later.p99} ms (${v.laterRatio}×)`,
+    );
+  log(
+    `answers: echo p50 ${result.echo.p50} p99 ${result.echo.p99} ms (${result.echo.n}); refused p50 ${result.refused.p50} p99 ${result.refused.p99}; emergency p50 ${result.emergency.p50} p99 ${result.emergency.p99}`,
+  );
+  return result;
+}
+
+/** Polls each workflow until `ready` holds for it, or fails after `timeoutMs` naming the one that did not. */
+async function settle(ids: string[], timeoutMs: number, ready: (id: string) => Promise<boolean>): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  await mapLimit(ids, 5, async (id) => {
+    for (;;) {
+      if (await ready(id).catch(() => false)) return;
+      if (Date.now() > until) throw new Error(`answers: ${id} did not settle within ${timeoutMs / 1000} s`);
+      await sleep(200);
+    }
+  });
+}
