@@ -2,7 +2,7 @@
 // check's conditions. A service that answers badly gives a failed result, never a throw; only our own
 // infrastructure faults throw, so Temporal retries them.
 import { performance } from 'node:perf_hooks';
-import { clip, holds, judge, valueOf } from '../core/conditions';
+import { clip, holds, judge, metricBands, valueOf } from '../core/conditions';
 import type { CheckRequest, CheckResult } from '../core/messages';
 import { VarError, type Env } from '../core/vars';
 import { probeKind } from '../probes';
@@ -18,19 +18,24 @@ export function createRunCheck(env: Env) {
     const { check } = req;
     const kind = probeKind(check.probe.kind);
     const observation = await observe(req, env);
-    const verdict = judge(check.conditions, observation.values, check.severity, kind?.placeholders, req.severities);
-    const outcome = observation.failure ? 'fail' : verdict.outcome;
-    const severity = outcome === 'ok' ? undefined : verdict.outcome === outcome ? verdict.severity : check.severity;
-    const metric = check.metric === undefined ? undefined : valueOf(check.metric, observation.values);
+    const placeholders = kind?.placeholdersFor?.(check.probe) ?? kind?.placeholders;
+    const verdict = judge(check.conditions, observation.values, check.severity, placeholders, req.severities);
+    const unjudged = observation.failure === undefined ? observation.inconclusive : undefined;
+    const outcome = observation.failure ? 'fail' : unjudged ? unjudged.outcome : verdict.outcome;
+    const severity = outcome === 'ok' ? undefined : !unjudged && verdict.outcome === outcome ? verdict.severity : check.severity;
+    const metricExpr = check.metric;
+    const metric = metricExpr === undefined ? undefined : valueOf(metricExpr, observation.values);
     const cost = check.cost === undefined ? undefined : valueOf(check.cost, observation.values);
-    const failing = verdict.conditions.filter((c) => c.outcome !== 'ok');
+    const bands = metricExpr === undefined ? undefined : metricBands(check.conditions, metricExpr, observation.values);
+    const unit = placeholders?.find((p) => metricExpr?.replace(/\s+/g, '') === `[${p.name}]`)?.unit;
+    const failing = unjudged ? [] : verdict.conditions.filter((c) => c.outcome !== 'ok');
     return {
       checkId: req.checkId,
       hour: req.hour,
       outcome,
       ...(severity ? { severity } : {}),
-      reason: observation.failure ?? verdict.reason,
-      conditions: verdict.conditions,
+      reason: observation.failure ?? unjudged?.reason ?? verdict.reason,
+      conditions: unjudged ? [] : verdict.conditions,
       durationMs: performance.now() - started,
       ...(metric !== undefined ? { metric } : {}),
       ...(cost !== undefined ? { cost } : {}),
@@ -38,6 +43,7 @@ export function createRunCheck(env: Env) {
       evidence: clip(
         [
           ...(observation.failure ? [`probe: ${observation.failure}`] : []),
+          ...(unjudged ? [`${unjudged.outcome}: ${unjudged.reason} (the conditions were not judged)`] : []),
           ...failing.map((c) => `${c.outcome}: ${c.name}${c.detail ? ` (${c.detail})` : ''}`),
           ...observation.evidence,
         ].join('\n'),
@@ -45,6 +51,9 @@ export function createRunCheck(env: Env) {
       ),
       ...(observation.cursor !== undefined ? { cursor: observation.cursor } : {}),
       ...(observation.log ? { log: observation.log } : {}),
+      ...(observation.baseline ? { baseline: observation.baseline } : {}),
+      ...(bands ? { bands } : {}),
+      ...(unit && metric !== undefined ? { unit } : {}),
       startedAt,
     };
   };

@@ -1,6 +1,7 @@
 // The condition language: Gatus-like placeholders ([STATUS], [BODY].a.b, [LOG].alert ...),
 // comparisons, arithmetic, logic and a few functions. Pure: plan validation and the check
 // activities both use it.
+import { formatUnit } from './units';
 import jsep from 'jsep';
 import { isDuration, parseDuration } from '../plan/duration';
 import type { ConditionSpec, Outcome } from '../plan/schema';
@@ -17,9 +18,11 @@ export interface PlaceholderSpec {
   doc: string;
   /** Fields it has: none (a number or text), any (JSON), or these. */
   fields: 'none' | 'any' | readonly string[];
-  /** How a number in it reads to a person: milliseconds (`45.2s`). */
-  unit?: 'ms';
+  /** How a number in it reads to a person: milliseconds (`45.2s`), seconds, a ratio, bytes. */
+  unit?: Unit;
 }
+
+export type Unit = 'ms' | 'seconds' | 'ratio' | 'percent' | 'bytes' | 'number';
 
 /** The placeholder values one probe run produced; absent ones are missing data. */
 export type ProbeValues = Record<string, unknown>;
@@ -53,6 +56,8 @@ const FUNCTION_ARITY: Record<string, number> = {
   count: 3,
   every: 3,
   any: 3,
+  max: 2,
+  min: 2,
 };
 
 /** A placeholder as an expression reads it: `[LOG].patterns.oom` is LOG with path [patterns, oom]. */
@@ -487,9 +492,25 @@ function callFunction(node: jsep.CallExpression, values: ProbeValues): unknown {
       return Array.isArray(args[0]) && args[0].length > 0 && args[0].every((item) => equals(fieldAtPath(item, args[1]), args[2]));
     case 'any':
       return Array.isArray(args[0]) && args[0].some((item) => equals(fieldAtPath(item, args[1]), args[2]));
+    case 'max':
+    case 'min':
+      return extreme(name, args[0], args[1]);
     default:
       return undefined;
   }
+}
+
+/**
+ * The largest or smallest number at `path` over a list (`max([SERIES], 'value')`); items without a
+ * number there are left out, and a list with none gives missing data (the condition fails). NaN counts
+ * as a value: max and min of a list holding NaN are NaN, so a condition over it fails rather than
+ * passing on the other series alone.
+ */
+function extreme(name: 'max' | 'min', list: unknown, path: unknown): number | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const numbers = list.map((item) => fieldAtPath(item, path)).filter((v): v is number => typeof v === 'number');
+  if (numbers.length === 0) return undefined;
+  return name === 'max' ? Math.max(...numbers) : Math.min(...numbers);
 }
 
 function lengthOf(value: unknown): number | undefined {
@@ -572,7 +593,7 @@ function describeResult(result: ConditionResult): string {
 
 /** "[RESPONSE_TIME] = 45.2s, words([STDOUT].sixWord) = 5": what the expressions looked at. */
 export function describeValues(exprs: string[], values: ProbeValues, placeholders: readonly PlaceholderSpec[] = []): string | undefined {
-  const inMs = new Set(placeholders.filter((p) => p.unit === 'ms').map((p) => `[${p.name}]`));
+  const units = new Map(placeholders.filter((p) => p.unit !== undefined).map((p) => [`[${p.name}]`, p.unit!]));
   const seen = new Map<string, string>();
   for (const expr of exprs) {
     const c = compile(expr);
@@ -582,7 +603,7 @@ export function describeValues(exprs: string[], values: ProbeValues, placeholder
     }
     for (const term of observedTerms(c.ast)) {
       const text = render(term);
-      if (!seen.has(text)) seen.set(text, `${text} = ${formatValue(valueOfNode(term, values), inMs.has(text))}`);
+      if (!seen.has(text)) seen.set(text, `${text} = ${formatValue(valueOfNode(term, values), unitOfTerm(term, units))}`);
     }
   }
   if (seen.size === 0) return undefined;
@@ -590,7 +611,7 @@ export function describeValues(exprs: string[], values: ProbeValues, placeholder
 }
 
 /** Functions whose result says more than their input; the others give a true/false the condition already shows. */
-const COUNTING_FUNCTIONS = new Set(['count', 'len', 'words']);
+const COUNTING_FUNCTIONS = new Set(['count', 'len', 'words', 'max', 'min']);
 
 /** Placeholder paths, and counting calls over them. */
 function observedTerms(node: Node): Node[] {
@@ -632,9 +653,19 @@ function render(node: Node): string {
   }
 }
 
-function formatValue(value: unknown, isMs: boolean): string {
+/** A placeholder's unit, or for max()/min() over one, the unit of what they pick from. */
+function unitOfTerm(term: Node, units: Map<string, Unit>): Unit | undefined {
+  const direct = units.get(render(term));
+  if (direct || term.type !== 'CallExpression') return direct;
+  const call = term as jsep.CallExpression;
+  const name = (call.callee as jsep.Identifier).name;
+  return name === 'max' || name === 'min' ? units.get(render(call.arguments[0])) : undefined;
+}
+
+function formatValue(value: unknown, unit: Unit | undefined): string {
   if (value === undefined) return 'missing';
-  if (isMs && typeof value === 'number') return formatMs(value);
+  if (unit === 'ms' && typeof value === 'number') return formatMs(value);
+  if (unit !== undefined && typeof value === 'number') return formatUnit(value, unit);
   if (typeof value === 'string') return JSON.stringify(clip(value, 80));
   if (typeof value === 'object' && value !== null) return clip(JSON.stringify(value), 80);
   return String(value);
@@ -648,4 +679,43 @@ export function formatMs(ms: number): string {
 
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+// ---- bands for charts -------------------------------------------------------------------------
+
+const BOUND_OPERATORS: Record<string, 'upper' | 'lower'> = { '<': 'upper', '<=': 'upper', '>': 'lower', '>=': 'lower' };
+const FLIPPED: Record<string, 'upper' | 'lower'> = { '<': 'lower', '<=': 'lower', '>': 'upper', '>=': 'upper' };
+
+/**
+ * Where the metric's ok band ends and its warn band ends, from the first condition that bounds the
+ * metric expression itself (`[VALUE] < 0.01`, warn `[VALUE] < 0.05`; `[VALUE] <= 1.2 * [BASELINE]`
+ * evaluated with this run's values). Undefined when no condition bounds it: the chart draws no line.
+ */
+export function metricBands(
+  conditions: ConditionSpec[],
+  metric: string,
+  values: ProbeValues,
+): { direction: 'upper' | 'lower'; pass?: number; warn?: number } | undefined {
+  const target = compile(metric);
+  if (!target.ast) return undefined;
+  const wanted = render(target.ast);
+  const bound = (expr: string | undefined) => {
+    if (expr === undefined) return undefined;
+    const c = compile(expr);
+    if (!c.ast || c.ast.type !== 'BinaryExpression') return undefined;
+    const b = c.ast as jsep.BinaryExpression;
+    const side = render(b.left) === wanted ? 'left' : render(b.right) === wanted ? 'right' : undefined;
+    if (!side || !(b.operator in BOUND_OPERATORS)) return undefined;
+    const value = valueOfNode(side === 'left' ? b.right : b.left, values);
+    if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+    return { direction: side === 'left' ? BOUND_OPERATORS[b.operator] : FLIPPED[b.operator], value };
+  };
+  for (const spec of conditions) {
+    const c = typeof spec === 'string' ? { pass: spec, warn: undefined } : spec;
+    const pass = bound(c.pass);
+    if (!pass) continue;
+    const warn = bound(c.warn);
+    return { direction: pass.direction, pass: pass.value, ...(warn && warn.direction === pass.direction ? { warn: warn.value } : {}) };
+  }
+  return undefined;
 }

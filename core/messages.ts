@@ -1,4 +1,5 @@
 // Shapes that cross the workflow/activity/client boundary. Types only: the workflow sandbox imports this.
+import type { Unit } from './conditions';
 import type { Signature } from './signatures';
 import type { CheckSpec, DecisionName, LeverId, Outcome, Plan } from '../plan/schema';
 
@@ -101,6 +102,23 @@ export interface LogSummary {
   cost?: number;
 }
 
+/** A check's value from before the deploy (a prometheus probe's baseline). */
+export interface CheckBaseline {
+  value: number;
+  /** The value as a person reads it, in the probe's unit. */
+  text: string;
+  /** How far before the deploy it looked. */
+  window: string;
+}
+
+/** Where a check's charted metric turns from ok to warn and from warn to fail, read from its conditions. */
+export interface MetricBands {
+  /** `upper`: higher is worse (`[VALUE] < 0.01`); `lower`: lower is worse. */
+  direction: 'upper' | 'lower';
+  pass?: number;
+  warn?: number;
+}
+
 export interface CheckResult {
   checkId: string;
   hour: number;
@@ -119,6 +137,11 @@ export interface CheckResult {
   /** What the next run of this check needs (a log cursor). */
   cursor?: unknown;
   log?: LogSummary;
+  baseline?: CheckBaseline;
+  /** The metric's bands at this run (a band relative to a baseline moves with it). */
+  bands?: MetricBands;
+  /** How the metric reads (the probe's unit), when its kind says. */
+  unit?: Unit;
   startedAt: string;
 }
 

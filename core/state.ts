@@ -3,7 +3,8 @@
 import { watchHours } from '../plan/duration';
 import { round1, round2 } from './hours';
 import type { CheckpointSpec, DecisionName, Outcome, Plan } from '../plan/schema';
-import type { CheckResult, Decide, Release } from './messages';
+import type { Unit } from './conditions';
+import type { CheckBaseline, CheckResult, Decide, MetricBands, Release } from './messages';
 import { initialSchedule, ScheduleState } from './schedule';
 
 export const SERIES_MAX = 120;
@@ -28,6 +29,11 @@ export interface CheckState {
   /** Evidence of the last run that was not ok (bounded by the activity). */
   evidence?: string;
   failSeverity?: string;
+  /** The value from before the deploy this check compares with, once had. */
+  baseline?: CheckBaseline;
+  /** The charted metric's bands at the last run, and its unit. */
+  bands?: MetricBands;
+  unit?: Unit;
 }
 
 export interface TierState {
@@ -298,6 +304,9 @@ export function recordCheck(state: WatchState, plan: Plan, r: CheckResult): Chec
     state.spend[day] = round2((state.spend[day] ?? 0) + r.cost);
   }
   if (r.cursor !== undefined) state.cursors[r.checkId] = r.cursor;
+  if (r.baseline) c.baseline = r.baseline;
+  if (r.bands) c.bands = r.bands;
+  if (r.unit) c.unit = r.unit;
   if (r.log) {
     for (const [pattern, n] of Object.entries(r.log.patterns))
       if (n > 0) state.logPatterns[pattern] = (state.logPatterns[pattern] ?? 0) + n;

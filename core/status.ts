@@ -64,10 +64,17 @@ export interface WatchStatus {
       category: string;
       /** Bounded series (CheckState.series): [hour, 0 ok | 1 warn | 2 fail, metric or null]. */
       series: Array<[number, number, number | null]>;
+      /** The value from before the deploy this check compares with. */
+      baseline?: WatchState['checks'][string]['baseline'];
+      /** The metric's bands at the last run, and its unit (for the report's charts). */
+      bands?: WatchState['checks'][string]['bands'];
+      unit?: WatchState['checks'][string]['unit'];
     }
   >;
   /** Bands of the response-time chart, from the plan; absent when no check charts [RESPONSE_TIME]. */
   responseTime?: ResponseTimeBands;
+  /** Each charted check's metric expression, from the plan. */
+  metrics?: Record<string, string>;
   checkpoints: Array<{
     name: string;
     title: string;
@@ -194,10 +201,14 @@ export function watchStatus(plan: Plan, state: WatchState, now: number, hourMs: 
             last: c.last,
             category: plan.checks[id]?.category ?? 'unknown',
             series: c.series,
+            ...(c.baseline ? { baseline: c.baseline } : {}),
+            ...(c.bands ? { bands: c.bands } : {}),
+            ...(c.unit ? { unit: c.unit } : {}),
           },
         ]),
     ),
     responseTime: responseTimeBands(plan),
+    metrics: Object.fromEntries(Object.entries(plan.checks).flatMap(([id, c]) => (c.metric ? [[id, c.metric]] : []))),
     checkpoints: state.checkpoints.map((c) => ({
       name: c.name,
       title: c.title,

@@ -1,5 +1,6 @@
 // The defaults that depend on the rest of the plan, filled in once the plan is valid: a check's
-// description and severity, the rotation of a plan with one person, the built-in severities, the name.
+// description, severity and metric (a kind's own, e.g. a prometheus probe's [VALUE]), the rotation of a plan with one person, the built-in severities, the name.
+import { probeKind } from '../probes';
 import { watchHours } from './duration';
 import { DEFAULT_SEVERITIES, type CheckSpec, type Plan, type RawPlan } from './schema';
 
@@ -14,7 +15,13 @@ export function normalizePlan(raw: RawPlan): Plan {
   const severity = defaultSeverity(raw);
   const people = Object.keys(raw.people);
   const checks: Record<string, CheckSpec> = Object.fromEntries(
-    Object.entries(raw.checks).map(([id, c]) => [id, { ...c, description: c.description ?? id, severity: c.severity ?? severity! }]),
+    Object.entries(raw.checks).map(([id, c]) => {
+      const metric = c.metric ?? probeKind(c.probe.kind)?.defaultMetric;
+      return [
+        id,
+        { ...c, description: c.description ?? id, severity: c.severity ?? severity!, ...(metric !== undefined ? { metric } : {}) },
+      ];
+    }),
   );
   const rotation = raw.rotation ?? {
     windows: [

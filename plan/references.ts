@@ -60,7 +60,7 @@ export function referenceErrors(plan: RawPlan): PlanError[] {
         guard(() => {
           const exprs = typeof cond === 'string' ? { '': cond } : { '.pass': cond.pass, ...(cond.warn ? { '.warn': cond.warn } : {}) };
           for (const [suffix, expr] of Object.entries(exprs)) {
-            const message = kind && (conditionError(expr, kind) ?? unknownPattern(c, expr));
+            const message = kind && (conditionError(expr, kind) ?? fitsProbe(c, expr));
             if (message) err(`${at}.conditions[${i}]${suffix}`, message);
           }
         });
@@ -72,7 +72,7 @@ export function referenceErrors(plan: RawPlan): PlanError[] {
     for (const key of ['cost', 'metric'] as const) {
       guard(() => {
         const expr = c[key];
-        const message = expr === undefined || !kind ? undefined : (conditionError(expr, kind) ?? unknownPattern(c, expr));
+        const message = expr === undefined || !kind ? undefined : (conditionError(expr, kind) ?? fitsProbe(c, expr));
         if (message) err(`${at}.${key}`, message);
       });
     }
@@ -133,7 +133,7 @@ export function referenceErrors(plan: RawPlan): PlanError[] {
         guard(() => {
           const probeKind = t.check && checks?.has(t.check) ? guardedProbeKind(plan.checks[t.check]) : undefined;
           if (t.when && probeKind) {
-            const message = conditionError(t.when, probeKind) ?? (t.check ? unknownPattern(plan.checks[t.check], t.when) : undefined);
+            const message = conditionError(t.when, probeKind) ?? (t.check ? fitsProbe(plan.checks[t.check], t.when) : undefined);
             if (message) err(`${at}.when`, message);
           }
         });
@@ -256,6 +256,19 @@ export function referenceErrors(plan: RawPlan): PlanError[] {
  * A log check's condition that reads `[LOG].patterns.NAME` for a pattern its probe does not declare:
  * it would always be missing data, failing every run.
  */
+/** What an expression reads that this check's probe, as written, does not give. */
+function fitsProbe(c: unknown, expr: string): string | undefined {
+  return unknownPattern(c, expr) ?? missingBaseline(c, expr);
+}
+
+/** [BASELINE] is there only when the probe says which window before the deploy to take it from. */
+function missingBaseline(c: unknown, expr: string): string | undefined {
+  const probe = isObject(c) && isObject(c.probe) ? c.probe : undefined;
+  if (probe?.kind !== 'prometheus' || probe.baseline !== undefined) return undefined;
+  if (!placeholdersRead(expr).some((u) => u.name === 'BASELINE')) return undefined;
+  return '[BASELINE] needs probe.baseline (e.g. `baseline: { window: 1h }`: the same query over the hour before the deploy)';
+}
+
 function unknownPattern(c: unknown, expr: string): string | undefined {
   const probe = isObject(c) && isObject(c.probe) ? c.probe : undefined;
   if (probe?.kind !== 'log' || !isObject(probe.classes)) return undefined;

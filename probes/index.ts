@@ -5,12 +5,13 @@ import type { PlaceholderScope, PlaceholderSpec } from '../core/conditions';
 import { commandProbe, CommandProbe } from './command';
 import { httpProbe, HttpProbe } from './http';
 import { logProbe, LogProbe } from './log';
+import { prometheusProbe, PrometheusProbe } from './prometheus';
 import type { ProbeKind } from './types';
 
-export const PROBE_KINDS: readonly ProbeKind<any>[] = [httpProbe, commandProbe, logProbe];
+export const PROBE_KINDS: readonly ProbeKind<any>[] = [httpProbe, commandProbe, logProbe, prometheusProbe];
 
 /** The schemas as a tuple, so the plan's probe type is the union of the kinds' own types. */
-const ProbeSchemas = [HttpProbe, CommandProbe, LogProbe] as const;
+const ProbeSchemas = [HttpProbe, CommandProbe, LogProbe, PrometheusProbe] as const;
 
 export const KIND_NAMES = PROBE_KINDS.map((k) => k.kind);
 

@@ -2,7 +2,7 @@
 // its spec is resolved and run) and one line in probes/index.ts; nothing else in the engine names kinds.
 import type { z } from 'zod';
 import type { PlaceholderSpec } from '../core/conditions';
-import type { LogSummary, Release } from '../core/messages';
+import type { CheckBaseline, LogSummary, Release } from '../core/messages';
 import type { Env } from '../core/vars';
 import type { Plan } from '../plan/schema';
 
@@ -31,6 +31,13 @@ export interface Observation {
   /** What the next run of this check needs (returned to the watch, which keeps it). */
   cursor?: unknown;
   log?: LogSummary;
+  /**
+   * The probe answered but gave nothing to judge (no data, no baseline): the outcome the plan chose for
+   * that, instead of judging the conditions.
+   */
+  inconclusive?: { outcome: 'ok' | 'warn' | 'fail'; reason: string };
+  /** The value this check is compared with from before the deploy, for status and reports. */
+  baseline?: CheckBaseline;
 }
 
 /** A lever step run by a kind that can act as well as observe. */
@@ -47,6 +54,10 @@ export interface ProbeKind<S extends { kind: string; timeout: string } = { kind:
   schema: z.ZodType<S>;
   /** Placeholders its conditions may read. */
   placeholders: readonly PlaceholderSpec[];
+  /** The same placeholders with what this spec says of them (a metric's unit), for printing values. */
+  placeholdersFor?(spec: S): readonly PlaceholderSpec[];
+  /** The check's `metric` (charted per watch hour) when the plan gives none. */
+  defaultMetric?: string;
   /** The `${var}` references in the spec that must resolve (checked when the plan is validated). */
   references?(spec: S): string[];
   observe(spec: S, ctx: ProbeContext): Promise<Observation>;

@@ -1,6 +1,9 @@
 // The report's charts as plain SVG strings: no script, no external CSS or fonts, so a report
 // opens offline and prints as it shows. Pure functions of the chart data that core/report.ts builds.
 
+import type { Unit } from '../core/conditions';
+import { formatUnit } from '../core/units';
+
 export type Outcome = 'ok' | 'warn' | 'fail';
 
 export interface ResponsePoint {
@@ -302,6 +305,97 @@ export function outcomeStripSvg(strip: OutcomeStrip, opts: { width?: number } = 
     out.push(`<text x="${f(lx + 16)}" y="${f(ly + 10)}" fill="${COLORS.axis}">${label}</text>`);
     lx += 16 + label.length * 7 + 18;
   }
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+export interface MetricPoint {
+  hour: number;
+  value: number | null;
+  outcome: Outcome;
+}
+
+/** Any check's metric per watch hour (a prometheus probe's [VALUE]), with its bands and baseline. */
+export interface MetricChart {
+  check: string;
+  /** The metric expression, e.g. [VALUE]. */
+  metric: string;
+  fromHour: number;
+  toHour: number;
+  nowHour: number;
+  /** `upper`: the check warns above `pass` and fails above `warn`; `lower`: below. */
+  direction?: 'upper' | 'lower';
+  pass?: number;
+  warn?: number;
+  baseline?: number;
+  /** The metric's unit (how values read). */
+  unit?: Unit;
+  points: MetricPoint[];
+}
+
+/**
+ * A metric per watch hour: points coloured by outcome joined by a line, the pass and warn thresholds
+ * (dashed) and the baseline from before the deploy (dotted), on a value axis that starts at zero for
+ * values that are never negative.
+ */
+export function metricSvg(chart: MetricChart, opts: { width?: number; height?: number } = {}): string {
+  const W = opts.width ?? 960;
+  const H = opts.height ?? 260;
+  const m = { left: 72, right: 16, top: 22, bottom: 42 };
+  const pw = W - m.left - m.right;
+  const ph = H - m.top - m.bottom;
+  const from = chart.fromHour;
+  const to = Math.max(chart.toHour, from + 1);
+  const format = (n: number) => formatUnit(n, chart.unit);
+  const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
+  const all = [...chart.points.map((p) => p.value), chart.pass, chart.warn, chart.baseline].filter(finite);
+  const lo = Math.min(0, ...all);
+  const hi = Math.max(...all, lo + 1e-9);
+  const span = (hi - lo) * 1.15 || 1;
+  const step = niceStep(span);
+  const yMin = Math.floor(lo / step) * step;
+  const yMax = yMin + Math.ceil(span / step) * step;
+  const x = (h: number) => m.left + ((h - from) / (to - from)) * pw;
+  const y = (v: number) => m.top + ph - ((Math.max(Math.min(v, yMax), yMin) - yMin) / (yMax - yMin)) * ph;
+  const title = `${chart.metric} of ${chart.check} per watch hour`;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-metric" data-chart="metric" data-check="${escapeHtml(chart.check)}" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escapeHtml(title)}" ${FONT} font-size="12">`,
+    `<title>${escapeHtml(title)}</title>`,
+  ];
+  for (let v = yMin; v <= yMax + step / 1e6; v += step) {
+    out.push(`<line x1="${f(m.left)}" x2="${f(m.left + pw)}" y1="${f(y(v))}" y2="${f(y(v))}" stroke="${COLORS.grid}"/>`);
+    out.push(`<text x="${f(m.left - 6)}" y="${f(y(v) + 4)}" text-anchor="end" fill="${COLORS.axis}">${escapeHtml(format(v))}</text>`);
+  }
+  for (const h of hourTicks(from, to))
+    out.push(`<text class="tick-label" x="${f(x(h))}" y="${f(m.top + ph + 18)}" text-anchor="middle" fill="${COLORS.axis}">${h}h</text>`);
+  out.push(`<text x="${f(m.left + pw / 2)}" y="${f(H - 4)}" text-anchor="middle" fill="${COLORS.axis}">watch hour</text>`);
+  const worse = chart.direction === 'lower' ? 'below' : 'above';
+  const lines: Array<[string, number | undefined, string, string, string]> = [
+    ['pass', chart.pass, COLORS.warn, `${chart.warn === undefined ? 'fail' : 'warn'} ${worse}`, '6 4'],
+    ['warn', chart.warn, COLORS.fail, `fail ${worse}`, '6 4'],
+    ['baseline', chart.baseline, COLORS.axis, 'baseline before the deploy', '2 3'],
+  ];
+  for (const [cls, v, color, meaning, dash] of lines) {
+    if (!finite(v)) continue;
+    const label = `${format(v)} · ${meaning}`;
+    out.push(
+      `<g class="threshold threshold-${cls}" data-value="${v}"><title>${escapeHtml(label)}</title>`,
+      `<line x1="${f(m.left)}" x2="${f(m.left + pw)}" y1="${f(y(v))}" y2="${f(y(v))}" stroke="${color}" stroke-width="1.5" stroke-dasharray="${dash}"/>`,
+      `<text x="${f(m.left + pw - 4)}" y="${f(y(v) - 5)}" text-anchor="end" fill="${color}" font-weight="600">${escapeHtml(label)}</text></g>`,
+    );
+  }
+  const drawn = chart.points.filter((p) => p.hour >= from && p.hour <= to && finite(p.value));
+  if (drawn.length > 1)
+    out.push(
+      `<path class="series" d="${drawn.map((p, i) => `${i ? 'L' : 'M'}${f(x(p.hour))} ${f(y(p.value!))}`).join(' ')}" fill="none" stroke="${COLORS.line}" stroke-width="1.5" stroke-opacity="0.7"/>`,
+    );
+  for (const p of drawn)
+    out.push(
+      `<circle class="point point-${p.outcome}" cx="${f(x(p.hour))}" cy="${f(y(p.value!))}" r="3.5" fill="${COLORS[p.outcome]}" stroke="#fff">` +
+        `<title>${escapeHtml(`hour ${f(p.hour)}: ${format(p.value!)} (${OUTCOME_WORD[p.outcome]})`)}</title></circle>`,
+    );
+  if (drawn.length === 0)
+    out.push(`<text x="${f(m.left + pw / 2)}" y="${f(m.top + ph / 2)}" text-anchor="middle" fill="${COLORS.axis}">no values yet</text>`);
   out.push('</svg>');
   return out.join('\n');
 }

@@ -1,7 +1,8 @@
 // The report as one standalone HTML page: inline CSS, inline SVG charts, no script and nothing
 // fetched, so it opens offline, from a mail attachment or a CI artifact. Renders the ReportData
 // that core/report.ts builds, with the same sections (and so the same numbers) as the Markdown.
-import { escapeHtml, formatMsLabel, outcomeStripSvg, responseTimeSvg } from './charts';
+import { formatUnit } from '../core/units';
+import { escapeHtml, formatMsLabel, metricSvg, outcomeStripSvg, responseTimeSvg } from './charts';
 import { Block, buildReport, Cell, headline, pct, ReportData, ReportMeta, reportSections, Tone } from './report';
 import type { WatchStatus } from '../core/status';
 
@@ -112,6 +113,19 @@ export function renderReportHtml(r: ReportData): string {
     );
   } else {
     out.push('<p class="t-muted">No check charts [RESPONSE_TIME] in this plan.</p>');
+  }
+  for (const mc of r.charts.metrics) {
+    const bands = [
+      mc.pass !== undefined ? `ok ${mc.direction === 'lower' ? 'above' : 'below'} ${formatUnit(mc.pass, mc.unit)}` : '',
+      mc.warn !== undefined ? `warn to ${formatUnit(mc.warn, mc.unit)}` : '',
+      mc.baseline !== undefined ? `baseline ${formatUnit(mc.baseline, mc.unit)}` : '',
+    ].filter(Boolean);
+    out.push(
+      '<figure class="metric">',
+      metricSvg(mc),
+      `<figcaption><code>${escapeHtml(mc.metric)}</code> of <code>${escapeHtml(mc.check)}</code> per watch hour${bands.length ? ` (${escapeHtml(bands.join(', '))})` : ''}. Points are coloured by the run's outcome.</figcaption>`,
+      '</figure>',
+    );
   }
   out.push(
     '<figure class="outcome-strip">',

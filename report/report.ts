@@ -2,7 +2,8 @@
 // buildReport computes every number once into a ReportData; the Markdown, the JSON and the HTML
 // (core/report-html.ts) all render that object, and the tables of the Markdown and the HTML come
 // from the same section list, so the three agree by construction.
-import type { OutcomeStrip, ResponseTimeChart, StripRun } from './charts';
+import type { MetricChart, OutcomeStrip, ResponseTimeChart, StripRun } from './charts';
+import { formatUnit } from '../core/units';
 import { formatMsLabel } from './charts';
 import { formatHours } from '../core/hours';
 import type { WatchStatus } from '../core/status';
@@ -110,6 +111,8 @@ export interface ReportData {
     warns: number;
     fails: number;
     last?: { hour: number; outcome: string; reason: string };
+    /** The value from before the deploy, as a person reads it. */
+    baseline?: string;
   }>;
   incidents: { total: number; open: number; bySeverity: Record<string, number>; items: IncidentRow[] };
   sla: SlaSummary & { bySeverity: Array<SlaSummary & { severity: string; ackSlaHours?: number }> };
@@ -159,7 +162,7 @@ export interface ReportData {
   findings: WatchStatus['findings'];
   notifications: { sent: number; sentByWatch: number; sentByIncidents: number; undelivered: WatchStatus['notifications']['undelivered'] };
   refused: Array<{ hour: number; via: string; what: string; reason: string }>;
-  charts: { responseTime: ResponseTimeChart | null; outcomes: OutcomeStrip };
+  charts: { responseTime: ResponseTimeChart | null; outcomes: OutcomeStrip; metrics: MetricChart[] };
 }
 
 export function reportName(meta: ReportMeta): string {
@@ -341,6 +344,7 @@ export function buildReport(s: WatchStatus, meta: ReportMeta): ReportData {
       warns: c.warns,
       fails: c.fails,
       last: c.last ? { hour: c.last.hour, outcome: c.last.outcome, reason: c.last.reason } : undefined,
+      ...(c.baseline ? { baseline: `${c.baseline.text} (${c.baseline.window} before the deploy)` } : {}),
     })),
     incidents: { total: items.length, open: s.openIncidents, bySeverity, items },
     sla,
@@ -385,7 +389,7 @@ export function buildReport(s: WatchStatus, meta: ReportMeta): ReportData {
       undelivered: s.notifications.undelivered,
     },
     refused: s.refused.map((r) => ({ hour: r.hour, via: r.via, what: r.what, reason: r.reason })),
-    charts: { responseTime: responseChart(s), outcomes: outcomeStrip(s) },
+    charts: { responseTime: responseChart(s), outcomes: outcomeStrip(s), metrics: metricCharts(s) },
   };
 }
 
@@ -424,6 +428,28 @@ function responseChart(s: WatchStatus): ResponseTimeChart | null {
     ...(bands.warnMs !== undefined ? { warnMs: bands.warnMs } : {}),
     points: series.map(([hour, code, ms]) => ({ hour, ms, outcome: OUTCOMES[code] ?? 'fail' })),
   };
+}
+
+/** A chart for every check with a metric other than [RESPONSE_TIME] (that one has its own) and a value to show. */
+function metricCharts(s: WatchStatus): MetricChart[] {
+  const charts: MetricChart[] = [];
+  for (const [check, c] of Object.entries(s.checks)) {
+    if (check === s.responseTime?.check || !c.series.some(([, , v]) => v !== null)) continue;
+    charts.push({
+      check,
+      metric: s.metrics?.[check] ?? 'metric',
+      fromHour: 0,
+      toHour: chartSpan(s),
+      nowHour: s.hour,
+      ...(c.bands ? { direction: c.bands.direction } : {}),
+      ...(c.bands?.pass !== undefined ? { pass: c.bands.pass } : {}),
+      ...(c.bands?.warn !== undefined ? { warn: c.bands.warn } : {}),
+      ...(c.baseline ? { baseline: c.baseline.value } : {}),
+      ...(c.unit ? { unit: c.unit } : {}),
+      points: c.series.map(([hour, code, value]) => ({ hour, value, outcome: OUTCOMES[code] ?? 'fail' })),
+    });
+  }
+  return charts;
 }
 
 function outcomeStrip(s: WatchStatus): OutcomeStrip {
@@ -559,7 +585,7 @@ export function reportSections(r: ReportData): Section[] {
           c.category,
           toned(c.status),
           ...numbers(c.runs, c.warns, c.fails),
-          c.last ? `${at(c.last.hour)} ${c.last.outcome}: ${c.last.reason}` : '',
+          `${c.last ? `${at(c.last.hour)} ${c.last.outcome}: ${c.last.reason}` : ''}${c.baseline ? ` · baseline ${c.baseline}` : ''}`,
         ]),
       },
     ],
@@ -863,6 +889,14 @@ export function renderReportMarkdown(r: ReportData): string {
     const worst = measured.length ? Math.max(...measured) : undefined;
     out.push(
       `- Response time (${c.check}): ${measured.length} measured, slowest ${worst === undefined ? '–' : formatMsLabel(worst)}${limits.length ? `; limits ${limits.join(' / ')}` : ''}`,
+    );
+  }
+  for (const c of r.charts.metrics) {
+    const values = c.points.filter((p) => p.value !== null && Number.isFinite(p.value)).map((p) => p.value!);
+    const worst = values.length ? (c.direction === 'lower' ? Math.min(...values) : Math.max(...values)) : undefined;
+    const limits = [c.pass, c.warn].filter((v): v is number => v !== undefined).map((v) => formatUnit(v, c.unit));
+    out.push(
+      `- ${c.metric} (${c.check}): ${values.length} measured, worst ${worst === undefined ? '–' : formatUnit(worst, c.unit)}${limits.length ? `; limits ${limits.join(' / ')}` : ''}${c.baseline !== undefined ? `; baseline ${formatUnit(c.baseline, c.unit)}` : ''}`,
     );
   }
   for (const section of reportSections(r)) {
