@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRunCheck } from '../../activities/checks';
-import type { CheckRequest, CheckResult, Release } from '../../core/messages';
+import type { CheckRequest, Release } from '../../core/messages';
 import { Check, type CheckSpec } from '../../plan/schema';
 import { validatePlanText } from '../../plan/validate';
 import { startMetricsService, type MetricsService } from '../helpers/metrics-service';
