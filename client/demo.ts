@@ -7,6 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { WatchStatus } from '../core/status';
 import { loadPlan } from '../plan/validate';
 import { createTimelineApplier, startSimulator, type TimelineStep } from '../sim';
+import { startPrometheus, type PrometheusServer } from './local-prometheus';
 import { makeCurrent } from '../worker/versions';
 import { createWorker } from '../worker/worker';
 import { projectRoot } from '../config/paths';
@@ -81,8 +82,6 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     stops.push(() => server.stop());
     say(`  Temporal at ${server.address}, Web UI ${server.uiUrl}`);
 
-    const plan = loadPlan(join(root, 'plans', 'demo.yaml'));
-    if (opts.clock) plan.clock.hour = opts.clock;
     // The plan's prod profile signs every decision; the demo answers with the committed demo keys.
     process.env[KEYRING_ENV] ??= join(root, 'plans', 'keys');
     say(`  decisions are signed (Ed25519) with the demo keys in ${process.env[KEYRING_ENV]}`);
@@ -99,6 +98,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       RELEASE_WATCH_REPORTS: reportsDir,
     });
     say(`  simulator at ${sim.url}`);
+
+    // A local Prometheus scraping the simulator gives the demo its metric check (demo-metrics.yaml).
+    const prometheus = await startDemoPrometheus(join(data, 'prometheus'), new URL(sim.url).host, say);
+    if (prometheus) {
+      stops.push(() => prometheus.stop());
+      process.env.PROMETHEUS_URL = prometheus.url;
+    }
+    const plan = loadPlan(join(root, 'plans', prometheus ? 'demo-metrics.yaml' : 'demo.yaml'));
+    if (opts.clock) plan.clock.hour = opts.clock;
 
     const connection = await Connection.connect({ address: server.address });
     stops.push(() => connection.close());
@@ -166,6 +174,19 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
  * older release-watch whose workflows this one cannot replay, which can take the worker down with
  * them: sdk-typescript#939). The demo's database holds nothing but demo runs.
  */
+/** Prometheus scraping the simulator every second, or undefined (and why) when it cannot be had. */
+async function startDemoPrometheus(dir: string, target: string, say: (line: string) => void): Promise<PrometheusServer | undefined> {
+  rmSync(dir, { recursive: true, force: true });
+  try {
+    const prometheus = await startPrometheus({ targets: [target], dir });
+    say(`  Prometheus at ${prometheus.url}, scraping the simulator (the http-errors check reads it)`);
+    return prometheus;
+  } catch (err) {
+    say(`  no Prometheus, so no metric check in this demo: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 async function endLeftOverWatches(client: Client): Promise<number> {
   let ended = 0;
   for await (const wf of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {

@@ -73,5 +73,11 @@ test('the demo runs its scripted faults to a released watch and the final report
   expect(md).toMatch(/48h-ext1/);
   expect(md).toMatch(/restart-services/);
   expect(md).toMatch(/release-captain/);
-  expect(readFileSync(final.replace(/\.md$/, '.html'), 'utf8')).toContain('<svg');
+  const html = readFileSync(final.replace(/\.md$/, '.html'), 'utf8');
+  expect(html).toContain('<svg');
+  // The metric check read the demo's own Prometheus (setup installs it), and the report charts it.
+  expect(s.checks['http-errors']?.runs).toBeGreaterThan(0);
+  expect(s.checks['http-errors'].series.some(([, , v]) => typeof v === 'number')).toBe(true);
+  expect(html).toMatch(/data-chart="metric" data-check="http-errors"/);
+  expect(html).toContain('threshold-pass');
 }, 600_000);

@@ -249,6 +249,7 @@ describe('runCheck', () => {
       'notify',
       'pullLever',
       'runCheck',
+      'runTier',
       'writeIncidentDoc',
       'writeReport',
     ]);

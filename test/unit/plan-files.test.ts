@@ -77,7 +77,7 @@ describe('errors point at their place, and suggest the name meant', () => {
       .replace('kind: http', 'kind: htp')
       .replace('checks: [health]', 'checks: [helth]');
     expect(errors(text)).toEqual([
-      'my-api.yaml:7:22: checks.health.probe.kind: probe.kind must be one of http, command, log',
+      'my-api.yaml:7:22: checks.health.probe.kind: probe.kind must be one of http, command, log, prometheus',
       'my-api.yaml:7:3: checks.health.conditions: required',
       'my-api.yaml:7:75: checks.health: unknown field "conditons" (did you mean "conditions"?)',
       'my-api.yaml:9:33: tiers.hourly.checks[0]: unknown check "helth" (did you mean "health"?)',

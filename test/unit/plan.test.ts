@@ -210,7 +210,7 @@ describe('plan errors, each with its path', () => {
     [
       'unknown probe kind',
       (p) => (p.checks['dashboard-cards'].probe.kind = 'ftp'),
-      ['checks.dashboard-cards.probe.kind: probe.kind must be one of http, command, log'],
+      ['checks.dashboard-cards.probe.kind: probe.kind must be one of http, command, log, prometheus'],
     ],
     ['wrong version', (p) => (p.version = 2), ['version: version must be 1']],
     ['checkpoint past the end', (p) => (p.checkpoints[2].at = '60h'), [`checkpoints[2].at: 60h is past the watch's end (48h)`]],
@@ -301,7 +301,7 @@ describe('all errors at once', () => {
     expect(errorsAfter((p) => (p.checks = null))).toEqual(['checks: expected a map, got null']);
     // A probe of no known kind: its conditions cannot be checked, and no placeholder is blamed.
     expect(errorsAfter((p) => (p.checks['fast-pulse'].probe.kind = 'ftp'))).toEqual([
-      'checks.fast-pulse.probe.kind: probe.kind must be one of http, command, log',
+      'checks.fast-pulse.probe.kind: probe.kind must be one of http, command, log, prometheus',
     ]);
   });
 
