@@ -1,6 +1,6 @@
-// Do a tier's Prometheus queries really run side by side? Ten queries (instant, range, subqueries)
+// Do a tier's Prometheus checks really run side by side? Ten checks (instant, range, subqueries)
 // against a real Prometheus scraping the stand-in service, all at once as the watch runs a tier: each
-// round runs every query alone, then the ten together, and sets the tier's wall time against its
+// round runs every check alone, then the ten as one tier run (the runTier activity's code), and sets the tier's wall time against its
 // slowest query alone in that round. Once straight to the local Prometheus, once through a stand-in
 // that holds each query 20-200 ms as a remote one would (there, queries one after another would miss
 // the target by far, so meeting it shows they overlap).
@@ -10,7 +10,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RequestListener } from 'node:http';
-import { queryPrometheus, type PromAnswer, type PromQuery } from '../probes/prometheus/query';
+import { createRunCheck } from '../activities/checks';
+import { createRunTier } from '../activities/tiers';
+import type { CheckResult, TierCheck, TierRequest } from '../core/messages';
+import { PrometheusProbe } from '../probes/prometheus';
+import type { PromQuery } from '../probes/prometheus/query';
 import { startMetricsService } from '../test/helpers/metrics-service';
 import { startPrometheus } from '../test/helpers/prometheus';
 import { proxyTo, startStandIn } from '../test/helpers/stand-ins';
@@ -73,7 +77,7 @@ async function main(): Promise<void> {
       machine: { cpus: cpus().length, node: process.version },
       prometheus: '2.42 (Debian package), 1 s scrapes of the stand-in service (100 requests/s)',
       queries: TIER.map((t) => t.name),
-      target: 'wall of the tier (10 queries at once) ≤ 1.1 × its slowest query run alone in the same round + 50 ms',
+      target: 'wall of the tier run (10 prometheus checks at once) ≤ 1.1 × its slowest check run alone in the same round + 50 ms',
       direct: { note: 'straight to the local Prometheus: the queries compete for the 2 cores', ...summarise(direct) },
       remote: {
         note: `through a stand-in that holds query i for ${REMOTE_DELAYS_MS.join(', ')} ms before forwarding it, as a remote Prometheus would`,
@@ -90,33 +94,48 @@ async function main(): Promise<void> {
   }
 }
 
-/** Rounds of: each query alone, one after another; then all ten at once. */
+/**
+ * Rounds of: each check alone (the runCheck activity's code), one after another; then all ten as one
+ * tier run (the runTier activity's code: the probe kind, the judging, the bounding per check).
+ */
 async function benchTier(urls: string[]): Promise<Row[]> {
-  const run = (shape: Shape, url: string) => {
-    const end = new Date();
-    return queryPrometheus({
-      url,
-      query: shape.query,
-      mode: shape.mode,
-      timeoutMs: 10_000,
-      ...(shape.rangeS ? { range: { start: new Date(end.getTime() - shape.rangeS * 1000), end, stepSeconds: 1 } } : {}),
-    });
-  };
-  const tier = () => Promise.all(TIER.map((shape, i) => run(shape, urls[i])));
-  const durations = (answers: PromAnswer[]) => {
-    const failed = answers.flatMap((a, i) => (a.ok ? [] : [`${TIER[i].name}: ${a.reason}`]));
+  const runCheck = createRunCheck(process.env);
+  const runTier = createRunTier(runCheck);
+  const release = { service: 'bench', version: 'v1', deployedAt: new Date().toISOString() };
+  const checks: TierCheck[] = TIER.map((shape, i) => ({
+    checkId: `q${i}`,
+    check: {
+      probe: PrometheusProbe.parse({
+        kind: 'prometheus',
+        url: urls[i],
+        query: shape.query,
+        ...(shape.rangeS ? { range: `${shape.rangeS}s`, step: '1s' } : {}),
+      }),
+      conditions: ['len([SERIES]) >= 0'],
+      severity: 'high',
+    },
+    triggers: [],
+    first: true,
+  }));
+  const request = (only: TierCheck[]): TierRequest => ({ watchId: 'bench', hour: 1, tiers: ['metrics'], vars: {}, release, checks: only });
+  const durations = (results: CheckResult[]) => {
+    const failed = results.flatMap((r, i) => (r.outcome === 'ok' ? [] : [`${TIER[i].name}: ${r.reason}`]));
     if (failed.length) throw new Error(failed.join('; '));
-    return answers.map((a) => a.durationMs);
+    return results.map((r) => r.durationMs);
   };
   // Warm-up: connections, JIT, Prometheus' caches.
-  durations(await tier());
+  durations((await runTier(request(checks))).results);
 
   const rows: Row[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const alone: number[] = [];
-    for (const [i, shape] of TIER.entries()) alone.push(...durations([await run(shape, urls[i])]));
+    for (const c of checks) {
+      const t = performance.now();
+      durations((await runTier(request([c]))).results);
+      alone.push(performance.now() - t);
+    }
     const t0 = performance.now();
-    const inTier = durations(await tier());
+    const inTier = durations((await runTier(request(checks))).results);
     const wallMs = performance.now() - t0;
     const slowestAloneMs = Math.max(...alone);
     rows.push({
