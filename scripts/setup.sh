@@ -49,5 +49,8 @@ echo "setup: temporal=$temporal" >&2
 # Prometheus for the prometheus probe's tests and bench (apt-get; says so and goes on when it cannot).
 bash scripts/setup-prometheus.sh
 
+# aiosmtpd, a real SMTP server for the e-mail sink's tests (pip).
+bash scripts/setup-smtp.sh
+
 # Chromium for the console's browser tests (apt-get; says so and goes on when it cannot).
 bash scripts/setup-chromium.sh

@@ -2,15 +2,16 @@
 // its name, deliver) and one entry in SINK_KINDS and in SinkSchemas below.
 import { z } from 'zod';
 import { consoleSink, ConsoleSink } from './console';
+import { emailSink, EmailSink } from './email';
 import { fileSink, FileSink } from './file';
 import { pagerDutySink, PagerDutySink } from './pagerduty';
 import { slackSink, SlackSink } from './slack';
 import type { SinkKind } from './types';
 import { webhookSink, WebhookSink } from './webhook';
 
-export const SINK_KINDS: readonly SinkKind<any>[] = [consoleSink, fileSink, webhookSink, slackSink, pagerDutySink];
+export const SINK_KINDS: readonly SinkKind<any>[] = [consoleSink, fileSink, webhookSink, slackSink, pagerDutySink, emailSink];
 
-const SinkSchemas = [ConsoleSink, FileSink, WebhookSink, SlackSink, PagerDutySink] as const;
+const SinkSchemas = [ConsoleSink, FileSink, WebhookSink, SlackSink, PagerDutySink, EmailSink] as const;
 
 export const Sink = z.discriminatedUnion('kind', SinkSchemas, {
   error: (iss) => (iss.code === 'invalid_union' ? `sink kind must be one of ${SINK_KINDS.map((s) => s.kind).join(', ')}` : undefined),

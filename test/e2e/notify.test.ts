@@ -61,6 +61,16 @@ async function scenario(
     webhook: { kind: 'webhook', urlEnv: `${prefix}_WEBHOOK_URL` },
     slack: { kind: 'slack', urlEnv: `${prefix}_SLACK_URL` },
     pagerduty: { kind: 'pagerduty', routingKeyEnv: `${prefix}_PD_ROUTING_KEY`, urlEnv: `${prefix}_PD_URL` },
+    // Tested against a real SMTP server in test/probes/email.test.ts.
+    email: {
+      kind: 'email',
+      host: '127.0.0.1',
+      port: 25,
+      security: 'none',
+      from: 'rw@example.org',
+      to: ['ops@example.org'],
+      timeout: 20_000,
+    },
   };
   // The worker reads them from its environment; they never enter the plan or the history.
   Object.assign(process.env, env);
