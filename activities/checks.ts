@@ -6,7 +6,7 @@ import { clip, holds, judge, metricBands, valueOf } from '../core/conditions';
 import type { CheckRequest, CheckResult } from '../core/messages';
 import { VarError, type Env } from '../core/vars';
 import { probeKind } from '../probes';
-import { cancellationSignal, isResourceExhaustion } from '../probes/runtime';
+import { activityContext, cancellationSignal, isResourceExhaustion } from '../probes/runtime';
 import type { Observation, ProbeContext } from '../probes/types';
 
 const MAX_EVIDENCE = 2_000;
@@ -28,6 +28,9 @@ export function createRunCheck(env: Env) {
     const cost = check.cost === undefined ? undefined : valueOf(check.cost, observation.values);
     const bands = metricExpr === undefined ? undefined : metricBands(check.conditions, metricExpr, observation.values);
     const unit = placeholders?.find((p) => metricExpr?.replace(/\s+/g, '') === `[${p.name}]`)?.unit;
+    activityContext()
+      ?.metricMeter.createHistogram('release_watch_probe_seconds', 'float', 's', 'Time a probe took, by kind')
+      .record((performance.now() - started) / 1000, { kind: check.probe.kind });
     const failing = unjudged ? [] : verdict.conditions.filter((c) => c.outcome !== 'ok');
     return {
       checkId: req.checkId,

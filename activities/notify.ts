@@ -87,6 +87,11 @@ export function createNotify(env: Env) {
     if (retryable.length > 0 && attempt < (req.maxAttempts ?? 8)) {
       throw new Error(`undelivered to ${retryable.join(', ')}: ${result.failed.map((f) => f.error).join('; ')}`);
     }
+    // Given up on: counted once, on the attempt that reports them (low cardinality: the sink's kind).
+    for (const f of result.failed)
+      ctx?.metricMeter
+        .createCounter('release_watch_notifications_undelivered', '1', 'Notifications given up on, by sink kind')
+        .add(1, { sink: f.sink.split(':')[0] });
     return result;
   };
 }

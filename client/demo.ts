@@ -7,6 +7,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { WatchStatus } from '../core/status';
 import { loadPlan } from '../plan/validate';
 import { createTimelineApplier, startSimulator, type TimelineStep } from '../sim';
+import { installTelemetry } from '../worker/telemetry';
 import { startPrometheus, type PrometheusServer } from './local-prometheus';
 import { makeCurrent } from '../worker/versions';
 import { createWorker } from '../worker/worker';
@@ -76,6 +77,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  // The demo shows its own progress only: the SDK logs warnings and errors, not its state changes.
+  try {
+    installTelemetry({ logLevel: 'WARN' });
+  } catch {
+    // The process has its Runtime already (a test that runs the demo in-process).
+  }
   try {
     say('starting the Temporal dev server (SQLite, Web UI)…');
     const server = await startDevServer({ dbFile: join(data, 'temporal.db') });

@@ -1,6 +1,7 @@
 // `release-watch worker`: runs until SIGINT/SIGTERM, then drains.
 import { currentBuildId, makeCurrent } from './versions';
 import type { Duration } from '@temporalio/common';
+import { installTelemetry, type TelemetryOptions } from './telemetry';
 import { connectWorker, createWorker, type WorkerOverrides } from './worker';
 
 export interface RunWorkerOptions {
@@ -16,6 +17,8 @@ export interface RunWorkerOptions {
   activitySlots?: number;
   /** How long a cached watch's task waits for this worker before any worker may take it. */
   stickyTimeout?: string;
+  /** Serve Prometheus metrics on host:port; log as JSON or text (worker/telemetry.ts). */
+  telemetry?: TelemetryOptions;
 }
 
 /** The SDK settings a fleet of watches is tuned with (docs/production.md). */
@@ -29,8 +32,14 @@ export function tuning(o: RunWorkerOptions): WorkerOverrides {
 }
 
 export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
-  const say = opts.say ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const json = opts.telemetry?.logFormat === 'json';
+  const say =
+    opts.say ??
+    ((line: string) =>
+      process.stderr.write(`${json ? JSON.stringify({ time: new Date().toISOString(), level: 'info', message: line }) : line}\n`));
+  if (opts.telemetry) installTelemetry(opts.telemetry);
   const { connection, namespace } = await connectWorker();
+  if (opts.telemetry?.metrics) say(`worker: metrics at http://${opts.telemetry.metrics}/metrics`);
   const setup = await createWorker(connection, namespace, {
     ...(opts.unversioned ? { versioning: 'unversioned' } : {}),
     overrides: tuning(opts),

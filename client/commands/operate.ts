@@ -46,6 +46,9 @@ export function registerOperate(program: Command): void {
     .option('--workflow-slots <n>', 'workflow tasks run at once', (v) => positiveInt(v, '--workflow-slots'))
     .option('--activity-slots <n>', 'probes, notifications and reports run at once', (v) => positiveInt(v, '--activity-slots'))
     .option('--sticky-timeout <duration>', "how long a cached watch's task waits for this worker before another takes it (e.g. 5s)")
+    .option('--metrics <host:port>', "serve Prometheus metrics (the SDK's and release-watch's) at http://host:port/metrics")
+    .option('--log-format <format>', 'text (quiet, for people) or json (one object per line, for machines)', 'text')
+    .option('--log-level <level>', 'trace, debug, info, warn or error (default: warn for text, info for json)')
     .addHelpText(
       'after',
       `
@@ -58,7 +61,8 @@ probes run on the worker's machine: run it where the service's logs and tools ar
 
 Examples:
   TEMPORAL_ADDRESS=localhost:7233 release-watch worker --plans plans
-  release-watch worker --make-current        # the new release takes new watches; the old one drains`,
+  release-watch worker --make-current        # the new release takes new watches; the old one drains
+  release-watch worker --metrics 0.0.0.0:9464 --log-format json`,
     )
     .action(
       async (o: {
@@ -70,12 +74,27 @@ Examples:
         workflowSlots?: number;
         activitySlots?: number;
         stickyTimeout?: string;
+        metrics?: string;
+        logFormat: string;
+        logLevel?: string;
       }) => {
         if (o.stickyTimeout !== undefined && !isDuration(o.stickyTimeout))
           throw new Usage(`--sticky-timeout must be a duration such as 5s (got "${o.stickyTimeout}")`);
+        const { metricsAddressError, parseLogLevel } = await import('../../worker/telemetry');
+        const metricsError = o.metrics === undefined ? undefined : metricsAddressError(o.metrics);
+        if (metricsError) throw new Usage(metricsError);
+        if (o.logFormat !== 'text' && o.logFormat !== 'json') throw new Usage(`--log-format must be text or json (got "${o.logFormat}")`);
+        const logLevel = o.logLevel === undefined ? undefined : parseLogLevel(o.logLevel);
+        if (o.logLevel !== undefined && !logLevel)
+          throw new Usage(`--log-level must be trace, debug, info, warn or error (got "${o.logLevel}")`);
+        const telemetry = {
+          logFormat: o.logFormat,
+          ...(o.metrics ? { metrics: o.metrics } : {}),
+          ...(logLevel ? { logLevel } : {}),
+        } as const;
         await refuseMissingVars([...(o.plan ?? []), ...(o.plans ? plansIn(o.plans) : [])]);
         const { runWorker } = await import('../../worker/main');
-        await runWorker(o);
+        await runWorker({ ...o, telemetry });
       },
     );
 

@@ -8,6 +8,7 @@ import { addressed, incidentAcknowledged, incidentPage, incidentRecovered, pageR
 import { overdueDeadlines } from '../../core/schedule';
 import { NonceStore } from '../../core/signatures';
 import { DELIVERY } from '../options';
+import { countIncidentResolved, countMissedDeadline } from '../metrics';
 
 const { notify } = proxyActivities<Activities>(DELIVERY);
 
@@ -109,6 +110,7 @@ export class IncidentRun {
   resolve(r: Resolve): void {
     const { rec } = this;
     if (rec.state === 'resolved') return;
+    countIncidentResolved(this.input.severity);
     Object.assign(rec, {
       state: 'resolved',
       resolvedAt: Date.now(),
@@ -159,6 +161,7 @@ export class IncidentRun {
 
   private onDeadline(due: number): void {
     const { rec, input } = this;
+    if (rec.state === 'open' || rec.state === 'acknowledged') countMissedDeadline(rec.state === 'open' ? 'ack' : 'resolve');
     if (rec.state === 'open') {
       const next = nextInChain(input.chain, rec.step);
       if (next) this.page(next.step, next.to, pageReasons.notAcknowledged(input.ackMs, input.hourMs, next.step), due);

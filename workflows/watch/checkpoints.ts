@@ -9,12 +9,14 @@ import { overdueDeadlines } from '../../core/schedule';
 import { isEnded, pendingCheckpoints } from '../../core/state';
 import { requestRollback } from './levers';
 import type { WatchRun } from './run';
+import { countCheckpointDecided, countCheckpointOpened, countMissedDeadline } from '../metrics';
 
 /** Opens the checkpoints due at this slot hour and asks their deciders. */
 export function openDue(w: WatchRun, hour: number): void {
   const { plan, state } = w;
   for (const cp of state.checkpoints.filter((c) => c.state === 'upcoming' && c.hour === hour)) {
     openCheckpoint(plan, state, cp, Date.now(), w.hourMs);
+    countCheckpointOpened();
     const unmet = cp.criteria!.filter((c) => !c.met);
     w.audit('checkpoint', `${cp.title} open; ${unmet.length ? `unmet: ${unmet.map((c) => c.name).join(', ')}` : 'all criteria met'}`, hour);
     w.notify(checkpointOpen(plan, state, cp));
@@ -32,6 +34,7 @@ export function remindDue(w: WatchRun, now: number): void {
     const { count, next } = overdueDeadlines(cp.deadlineAt, now, deadlineMs(plan, cp, w.hourMs));
     if (count > 1) (cp.folded ??= []).push(...Array.from({ length: count - 1 }, (_, k) => cp.escalations + 1 + k));
     cp.escalations += count;
+    countMissedDeadline('checkpoint');
     cp.deadlineAt = next;
     const to = onCallAt(plan, w.hourNow()).escalation;
     w.audit(
@@ -48,7 +51,9 @@ export function decide(w: WatchRun, d: Decide, via: 'update' | 'signal'): void {
   w.nonces.spend(d);
   const now = Date.now();
   const hour = w.hourNow();
+  const openedAt = state.checkpoints.find((c) => c.name === d.checkpoint)?.openedAt;
   const effects = applyDecision(plan, state, d, now, hour);
+  countCheckpointDecided(d.decision, openedAt === undefined ? 0 : (now - openedAt) / 1000);
   const { signature, ...decision } = d;
   state.decisions.push({ ...decision, signed: signature !== undefined, at: now, hour: round1(hour), via });
   w.audit('decision', `checkpoint ${d.checkpoint}: ${d.decision} by ${d.by}${d.note ? ` (${d.note})` : ''}`);

@@ -13,6 +13,7 @@ import { recordCheck, type IncidentState, type Relapse } from '../../core/state'
 import type { TriggerSpec } from '../../plan/schema';
 import { incidentCheckSignal } from '../definitions';
 import { incidentWorkflow } from '../incident';
+import { countIncidentOpened } from '../metrics';
 import { workerVars } from './checks';
 import type { WatchRun } from './run';
 
@@ -69,6 +70,7 @@ async function openIncident(w: WatchRun, checkId: string, failure: Relapse, trig
   const openedAt = Date.now();
   const chain = escalationChain(plan, failure.hour);
   const ackMs = w.ms(sev.ack);
+  countIncidentOpened(severity);
   state.incidents.push({
     id,
     seq,

@@ -13,6 +13,7 @@ import { pullAutomatic } from './levers';
 import { writeDailyReport } from './reports';
 import type { WatchRun } from './run';
 import { setDetails } from './publish';
+import { countCheck, countTierRun } from '../metrics';
 
 /** Runs the slot; returns what it still waits for, or undefined when it is over (nothing to run). */
 export function runSlot(w: WatchRun, hour: number): Promise<unknown> | undefined {
@@ -32,11 +33,13 @@ export function runSlot(w: WatchRun, hour: number): Promise<unknown> | undefined
 /** The slot's results in: all recorded in one go, their incidents started together, then the report. */
 function recorded(w: WatchRun, hour: number, tiers: string[], results: CheckResult[], late: boolean): Promise<unknown> | undefined {
   const { plan, state } = w;
+  for (const r of results) countCheck(r.outcome);
   const opening = results.flatMap((r) => afterCheck(w, r));
   const rest = (): Promise<void> | undefined => {
     pullAutomatic(w);
     for (const tier of tiers) {
       const outcome = recordTierRun(state, plan, tier, hour, results, late);
+      countTierRun(tier, outcome);
       w.audit('tier', `${tier} run ${hourLabel(hour, state.schedule)}: ${outcome}`, hour);
     }
     const finish = () => {
