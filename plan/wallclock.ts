@@ -4,17 +4,11 @@
 // handoff instants for the watch (48 h plus extensions) with Intl and the watch only compares instants.
 import { closest } from '../core/suggest';
 
-export interface WallClockHandoff {
-  /** Local time of day, HH:MM (24 h). */
-  at: string;
-  person: string;
-}
+/** A handoff at a local time of day, HH:MM (24 h), with whoever takes over (a person, or a primary/backup/escalation). */
+export type WallClockHandoff<T extends object = { person: string }> = { at: string } & T;
 
-export interface HandoffInstant {
-  /** UTC instant, ISO 8601. */
-  at: string;
-  person: string;
-}
+/** The same, at a UTC instant (ISO 8601). */
+export type HandoffInstant<T extends object = { person: string }> = { at: string } & T;
 
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
@@ -67,33 +61,35 @@ export function localToInstant(zone: string, y: number, m: number, d: number, hh
  * Every handoff between `from` and `to` (ms since epoch) as an instant, sorted, led by whoever was on
  * call at `from` (the last handoff before it). Throws on an unknown zone, a malformed time or no handoffs.
  */
-export function handoffInstants(zone: string, handoffs: WallClockHandoff[], from: number, to: number): HandoffInstant[] {
+export function handoffInstants<T extends object>(
+  zone: string,
+  handoffs: WallClockHandoff<T>[],
+  from: number,
+  to: number,
+): HandoffInstant<T>[] {
   const problem = zoneProblem(zone) ?? handoffs.map((h) => timeProblem(h.at)).find(Boolean);
   if (problem) throw new Error(problem);
   if (handoffs.length === 0) throw new Error('a wall-clock rotation needs at least one handoff');
   const day = 86_400_000;
-  const all: { t: number; person: string }[] = [];
+  const all: { t: number; i: number }[] = [];
   // One local day either side covers any offset (at most ±14 h).
   for (let t = from - 2 * day; t <= to + day; t += day) {
     const date = new Date(t + offsetAt(zone, t));
-    for (const h of handoffs) {
+    for (const [i, h] of handoffs.entries()) {
       const [hh, mm] = h.at.split(':').map(Number);
-      all.push({ t: localToInstant(zone, date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), hh, mm), person: h.person });
+      all.push({ t: localToInstant(zone, date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), hh, mm), i });
     }
   }
-  const unique = [...new Map(all.map((x) => [`${x.t}|${x.person}`, x])).values()].sort((a, b) => a.t - b.t);
+  const unique = [...new Map(all.map((x) => [`${x.t}|${x.i}`, x])).values()].sort((a, b) => a.t - b.t);
   const before = unique.filter((x) => x.t <= from);
   const lead = before[before.length - 1];
   const within = unique.filter((x) => x.t > from && x.t < to);
-  return [...(lead ? [{ t: from, person: lead.person }] : []), ...within].map((x) => ({
-    at: new Date(x.t).toISOString(),
-    person: x.person,
-  }));
+  return [...(lead ? [{ t: from, i: lead.i }] : []), ...within].map((x) => ({ ...handoffs[x.i], at: new Date(x.t).toISOString() }));
 }
 
 /** Who is on call at an instant, from precomputed handoffs (pure: safe in workflow code). */
-export function onCallAtInstant(schedule: HandoffInstant[], instant: number): string | undefined {
-  let who: string | undefined;
-  for (const h of schedule) if (Date.parse(h.at) <= instant) who = h.person;
-  return who ?? schedule[0]?.person;
+export function onCallAtInstant<T extends object>(schedule: HandoffInstant<T>[], instant: number): HandoffInstant<T> | undefined {
+  let who: HandoffInstant<T> | undefined;
+  for (const h of schedule) if (Date.parse(h.at) <= instant) who = h;
+  return who ?? schedule[0];
 }

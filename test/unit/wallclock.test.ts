@@ -17,8 +17,8 @@ describe('wall-clock rotations', () => {
       { at: '2026-10-25T20:00:00.000Z', person: 'bob' },
       { at: '2026-10-26T08:00:00.000Z', person: 'alice' },
     ]);
-    expect(onCallAtInstant(schedule, Date.parse('2026-10-25T07:59:00Z'))).toBe('bob');
-    expect(onCallAtInstant(schedule, Date.parse('2026-10-25T08:00:00Z'))).toBe('alice');
+    expect(onCallAtInstant(schedule, Date.parse('2026-10-25T07:59:00Z'))?.person).toBe('bob');
+    expect(onCallAtInstant(schedule, Date.parse('2026-10-25T08:00:00Z'))?.person).toBe('alice');
   });
 
   it('follows New York, whose change is a week later', () => {
@@ -26,6 +26,19 @@ describe('wall-clock rotations', () => {
     const schedule = handoffInstants('America/New_York', [{ at: '09:00', person: 'carol' }], from, from + 48 * 3_600_000);
     // 09:00 on Oct 31 is EDT (13:00Z); New York falls back at 02:00 on Nov 1, so 09:00 that day is EST (14:00Z).
     expect(schedule.map((h) => h.at)).toEqual(['2026-10-31T12:00:00.000Z', '2026-10-31T13:00:00.000Z', '2026-11-01T14:00:00.000Z']);
+  });
+
+  it('carries a primary/backup/escalation triple per handoff', () => {
+    const from = Date.parse('2026-10-24T12:00:00Z');
+    const triple = [
+      { at: '09:00', primary: 'alice', backup: 'bob', escalation: 'carol' },
+      { at: '21:00', primary: 'bob', backup: 'alice', escalation: 'carol' },
+    ];
+    const schedule = handoffInstants('Europe/Berlin', triple, from, from + 12 * 3_600_000);
+    expect(schedule).toEqual([
+      { at: '2026-10-24T12:00:00.000Z', primary: 'alice', backup: 'bob', escalation: 'carol' },
+      { at: '2026-10-24T19:00:00.000Z', primary: 'bob', backup: 'alice', escalation: 'carol' },
+    ]);
   });
 
   it('resolves skipped and repeated local times', () => {
