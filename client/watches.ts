@@ -15,6 +15,7 @@ import type { Approve, Emergency, LeverRequest } from '../core/levers';
 import type { Decide, Release } from '../core/messages';
 import type { CheckpointState } from '../core/state';
 import type { WatchStatus } from '../core/status';
+import { rotationWindows } from '../plan/rotation-clock';
 import type { Plan } from '../plan/schema';
 import { Refused } from './errors';
 import { signIfKeyed } from './keys';
@@ -81,7 +82,9 @@ export async function startWatch(client: Client, req: StartWatch): Promise<Start
     const handle = await client.workflow.start<typeof watchWorkflow>('watchWorkflow', {
       taskQueue: req.taskQueue ?? TASK_QUEUE,
       workflowId,
-      args: [{ plan: req.plan, release, startedBy: req.startedBy, continueAsNewAfterHours: req.continueAsNewAfterHours }],
+      args: [
+        { plan: fromDeploy(req.plan, release), release, startedBy: req.startedBy, continueAsNewAfterHours: req.continueAsNewAfterHours },
+      ],
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A release is watched once: a start after its watch ended returns that watch.
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -311,4 +314,10 @@ export function isDroppedUpdate(err: unknown): boolean {
     if (/wasn'?t processed by worker|was not processed by worker/i.test(String((e as Error).message ?? ''))) return true;
   }
   return false;
+}
+
+/** The plan as the watch runs it: a wall-clock rotation's windows counted from this release's deploy. */
+export function fromDeploy(plan: Plan, release: Release): Plan {
+  if (!plan.rotation.zone) return plan;
+  return { ...plan, rotation: { ...plan.rotation, windows: rotationWindows(plan.rotation, plan.clock, Date.parse(release.deployedAt)) } };
 }

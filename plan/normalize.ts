@@ -2,6 +2,7 @@
 // description, severity and metric (a kind's own, e.g. a prometheus probe's [VALUE]), the rotation of a plan with one person, the built-in severities, the name.
 import { probeKind } from '../probes';
 import { watchHours } from './duration';
+import { rotationWindows } from './rotation-clock';
 import { DEFAULT_SEVERITIES, type CheckSpec, type Plan, type RawPlan } from './schema';
 
 /** The severity a check without one gets, or undefined when the plan must say (several severities). */
@@ -23,18 +24,21 @@ export function normalizePlan(raw: RawPlan): Plan {
       ];
     }),
   );
-  const rotation = raw.rotation ?? {
-    windows: [
-      {
-        name: 'whole watch',
-        from: '0h',
-        to: `${watchHours(raw.clock.duration)}h`,
-        primary: people[0],
-        backup: people[0],
-        escalation: people[0],
-      },
-    ],
-    loops: 2,
-  };
+  // Wall-clock handoffs as windows from now; a watch's start makes them again from its deploy.
+  const rotation = raw.rotation
+    ? { ...raw.rotation, windows: rotationWindows(raw.rotation, raw.clock, Date.now()) }
+    : {
+        windows: [
+          {
+            name: 'whole watch',
+            from: '0h',
+            to: `${watchHours(raw.clock.duration)}h`,
+            primary: people[0],
+            backup: people[0],
+            escalation: people[0],
+          },
+        ],
+        loops: 2,
+      };
   return { ...raw, name: raw.name ?? raw.service, checks, rotation, severities: raw.severities ?? DEFAULT_SEVERITIES };
 }

@@ -5,6 +5,7 @@ import { conditionError, placeholdersRead, type PlaceholderScope } from '../core
 import { signaturesRequired, validPublicKey } from '../core/signatures';
 import { didYouMean } from '../core/suggest';
 import { placeholderScope } from '../probes';
+import { zoneProblem } from './wallclock';
 import { parseDuration, watchHours } from './duration';
 import type { PlanError } from './issues';
 import { defaultSeverity } from './normalize';
@@ -106,8 +107,22 @@ export function referenceErrors(plan: RawPlan): PlanError[] {
     if (plan.rotation === undefined && people && people.size > 1)
       err('rotation', `required: the plan has ${people.size} people; say who is on call when (rotation.windows)`, 'people');
   });
+  guard(() => {
+    const r = plan.rotation;
+    if (!r?.handoffs) return;
+    if (r.zone !== undefined) {
+      const problem = zoneProblem(r.zone);
+      if (problem) err('rotation.zone', problem);
+    }
+    r.handoffs.forEach((h, i) => {
+      for (const role of ['primary', 'backup', 'escalation'] as const) guard(() => person(`rotation.handoffs[${i}].${role}`, h[role]));
+    });
+    const times = r.handoffs.map((h) => h.at);
+    const twice = times.find((t, i) => times.indexOf(t) !== i);
+    if (twice) err('rotation.handoffs', `two handoffs at ${twice}: say who takes over once`);
+  });
   guard(() =>
-    plan.rotation?.windows.forEach((w, i) => {
+    plan.rotation?.windows?.forEach((w, i) => {
       for (const role of ['primary', 'backup', 'escalation'] as const) guard(() => person(`rotation.windows[${i}].${role}`, w[role]));
       guard(() => {
         if (watchHours(w.to) <= watchHours(w.from)) err(`rotation.windows[${i}]`, `ends (${w.to}) before it starts (${w.from})`);
@@ -115,7 +130,7 @@ export function referenceErrors(plan: RawPlan): PlanError[] {
     }),
   );
   guard(() => {
-    if (length === undefined || !plan.rotation) return;
+    if (length === undefined || !plan.rotation?.windows) return;
     const covered = coverageGap(
       plan.rotation.windows.map((w) => [watchHours(w.from), watchHours(w.to)]),
       length,

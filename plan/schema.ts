@@ -86,6 +86,14 @@ export const Person = z.strictObject({
     .optional(),
 });
 
+/** A handoff on the wall clock: from `at` (HH:MM in the rotation's zone) every day, these people are on call. */
+export const RotationHandoff = z.strictObject({
+  at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time of day as HH:MM, e.g. 09:00' }),
+  primary: z.string(),
+  backup: z.string(),
+  escalation: z.string(),
+});
+
 export const RotationWindow = z.strictObject({
   name: z.string().min(1),
   from: Duration,
@@ -227,9 +235,19 @@ export const PlanSchema = z.strictObject({
   /** Who is on call when; may be left out when the plan has one person (on call for the whole watch). */
   rotation: z
     .strictObject({
-      windows: z.array(RotationWindow).min(1),
+      /** Watch-relative windows (hours from the deploy); or `zone` and `handoffs` on the wall clock. */
+      windows: z.array(RotationWindow).min(1).optional(),
+      /** An IANA time zone the handoffs are in, e.g. Europe/Berlin (daylight saving followed). */
+      zone: z.string().min(1).optional(),
+      handoffs: z.array(RotationHandoff).min(1).optional(),
       /** Times the whole chain (primary, backup, escalation) repeats before the incident stays with escalation. */
       loops: z.number().int().min(1).default(2),
+    })
+    .refine((r) => (r.windows === undefined) !== (r.handoffs === undefined), {
+      error: 'a rotation has either `windows` (hours from the deploy) or `zone` with `handoffs` (wall-clock times), not both',
+    })
+    .refine((r) => (r.handoffs === undefined) === (r.zone === undefined), {
+      error: 'wall-clock `handoffs` need a `zone` (e.g. Europe/Berlin)',
     })
     .optional()
     .describe('Who is on call when; may be left out when the plan has one person'),
@@ -271,7 +289,8 @@ export type RotationSpec = NonNullable<RawPlan['rotation']>;
 export type Plan = Omit<RawPlan, 'name' | 'checks' | 'rotation' | 'severities'> & {
   name: string;
   checks: Record<string, CheckSpec>;
-  rotation: RotationSpec;
+  /** Always as windows: wall-clock handoffs are turned into windows from the deploy (plan/rotation-clock.ts). */
+  rotation: RotationSpec & { windows: Array<z.output<typeof RotationWindow>> };
   severities: Record<string, SeveritySpec>;
 };
 export type ProbeSpec = z.output<typeof Probe>;

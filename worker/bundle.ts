@@ -32,6 +32,7 @@ export const preloadModules = [
   '../workflows/clock',
   '../workflows/definitions',
   '../workflows/options',
+  '../workflows/metrics',
   '../workflows/interceptors',
   '../workflows/watch/run',
   '../workflows/watch/publish',
