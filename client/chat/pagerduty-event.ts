@@ -1,6 +1,10 @@
 // A PagerDuty v3 webhook body read into what the watch should do: acknowledge or resolve the incident
 // whose dedup key release-watch sent (the incident's workflow ID, see sinks/pagerduty.ts), by the
 // PagerDuty user who did it. Other event types are ignored; a body that is not a v3 event is invalid.
+import { incidentOfDedupKey } from '../../core/chat';
+
+export { incidentOfDedupKey } from '../../core/chat';
+
 export interface PagerDutyAnswer {
   kind: 'answer';
   action: 'ack' | 'resolve';
@@ -17,12 +21,6 @@ export type PagerDutyEvent = PagerDutyAnswer | { kind: 'ignore'; reason: string 
 const ACTIONS: Record<string, 'ack' | 'resolve'> = { 'incident.acknowledged': 'ack', 'incident.resolved': 'resolve' };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** The watch and incident a dedup key names: `<watch ID>/incident-<n>`. */
-export function incidentOfDedupKey(key: string): { watchId: string; incidentId: string; seq: number } | undefined {
-  const m = /^(.+)\/incident-(\d{1,6})$/.exec(key);
-  return m ? { watchId: m[1], incidentId: key, seq: Number(m[2]) } : undefined;
-}
 
 export function parsePagerDutyEvent(raw: Buffer | string): PagerDutyEvent {
   let body: unknown;

@@ -1,11 +1,10 @@
 // A Slack interaction (a button click on one of release-watch's messages) read into an answer for a
 // watch. The button's value names the watch, the kind of answer and its target; nothing secret.
-export type SlackAction =
-  | { kind: 'ack'; watchId: string; incident: number }
-  | { kind: 'resolve'; watchId: string; incident: number }
-  | { kind: 'decide'; watchId: string; checkpoint: string; decision: string }
-  | { kind: 'approve'; watchId: string; request: number };
+import { parseButtonValue, type SlackAction } from '../../core/chat';
 
+export { buttonValue, parseButtonValue, type SlackAction } from '../../core/chat';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 export interface SlackInteraction {
   /** The Slack user ID who clicked. */
   user: string;
@@ -15,46 +14,6 @@ export interface SlackInteraction {
 }
 
 export type ParsedInteraction = { ok: true; interaction: SlackInteraction } | { ok: false; reason: string };
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const WATCH_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$/;
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
-
-/** The value of a button for `action` (at most 2000 characters, Slack's limit). */
-export function buttonValue(action: SlackAction): string {
-  return JSON.stringify(action);
-}
-
-export function parseButtonValue(value: unknown): SlackAction | string {
-  if (typeof value !== 'string') return 'the button has no value';
-  let v: unknown;
-  try {
-    v = JSON.parse(value);
-  } catch {
-    return 'the button value is not JSON';
-  }
-  if (!isObject(v)) return 'the button value is not an object';
-  if (typeof v.watchId !== 'string' || !WATCH_ID.test(v.watchId)) return 'the button value has no valid watchId';
-  const watchId = v.watchId;
-  const seq = (n: unknown) => (Number.isInteger(n) && (n as number) > 0 && (n as number) < 1e6 ? (n as number) : undefined);
-  switch (v.kind) {
-    case 'ack':
-    case 'resolve': {
-      const incident = seq(v.incident);
-      return incident === undefined ? `the ${v.kind} button names no incident number` : { kind: v.kind, watchId, incident };
-    }
-    case 'decide':
-      if (typeof v.checkpoint !== 'string' || !NAME.test(v.checkpoint)) return 'the decide button names no checkpoint';
-      if (typeof v.decision !== 'string' || !NAME.test(v.decision)) return 'the decide button names no decision';
-      return { kind: 'decide', watchId, checkpoint: v.checkpoint, decision: v.decision };
-    case 'approve': {
-      const request = seq(v.request);
-      return request === undefined ? 'the approve button names no request number' : { kind: 'approve', watchId, request };
-    }
-    default:
-      return `unknown button kind ${JSON.stringify(v.kind)} (ack, resolve, decide or approve)`;
-  }
-}
 
 /** Reads the form body Slack posts (`payload=<JSON>`): a block_actions click on one button. */
 export function parseInteraction(rawBody: Buffer | string): ParsedInteraction {

@@ -7,6 +7,8 @@ import { personOf } from '../../client/chat/people';
 import { buttonValue, parseInteraction, type SlackAction } from '../../client/chat/slack-interaction';
 import { ReplayStore, slackSignature, verifySlackRequest } from '../../client/chat/slack-verify';
 import { Person } from '../../plan/schema';
+import { parseButtonValue } from '../../core/chat';
+import { slackMessage } from '../../sinks/slack';
 
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 const NOW = 1_765_000_000;
@@ -189,5 +191,44 @@ describe('people.<id>.slack / pagerduty', () => {
     expect(person.safeParse({ name: 'Ada', slack: 'U024BE7LH', pagerduty: 'PXPGF42' }).success).toBe(true);
     expect(person.safeParse({ name: 'Ada', slack: '@ada' }).success).toBe(false);
     expect(person.safeParse({ name: 'Ada', pagerduty: 'ada@example.com' }).success).toBe(false);
+  });
+});
+
+describe('slackMessage: Block Kit with the buttons that answer it', () => {
+  const base = {
+    eventId: 'e1',
+    watchId: 'symphony-v1.2',
+    kind: 'x',
+    severity: 'critical' as const,
+    title: 'T',
+    text: 'body',
+    at: '2026-12-05T10:00:00Z',
+  };
+  const buttons = (n: Parameters<typeof slackMessage>[0]) => {
+    const m = slackMessage(n);
+    const actions = m.blocks.find((b) => b.type === 'actions') as
+      { elements: Array<{ value: string; text: { text: string } }> } | undefined;
+    return (actions?.elements ?? []).map((e) => ({ label: e.text.text, value: parseButtonValue(e.value) }));
+  };
+
+  test('a new incident: acknowledge and resolve, naming the incident by its number', () => {
+    expect(buttons({ ...base, incident: { id: 'symphony-v1.2/incident-4', action: 'trigger' } })).toEqual([
+      { label: 'Acknowledge', value: { kind: 'ack', watchId: 'symphony-v1.2', incident: 4 } },
+      { label: 'Resolve', value: { kind: 'resolve', watchId: 'symphony-v1.2', incident: 4 } },
+    ]);
+    expect(buttons({ ...base, incident: { id: 'symphony-v1.2/incident-4', action: 'resolve' } })).toEqual([]);
+  });
+
+  test('a checkpoint: one button per allowed decision; a lever request: approve; anything else: none', () => {
+    const command = 'release-watch decide symphony-v1.2 --checkpoint 12h --decision <continue|escalate|rollback> --by <person>';
+    expect(buttons({ ...base, command }).map((b) => b.value)).toEqual(
+      ['continue', 'escalate', 'rollback'].map((decision) => ({ kind: 'decide', watchId: 'symphony-v1.2', checkpoint: '12h', decision })),
+    );
+    expect(buttons({ ...base, command: 'release-watch approve symphony-v1.2 2 --by <approver>' })).toEqual([
+      { label: 'Approve', value: { kind: 'approve', watchId: 'symphony-v1.2', request: 2 } },
+    ]);
+    expect(buttons({ ...base, command: 'release-watch decide other-watch --checkpoint 12h --decision <go> --by <p>' })).toEqual([]);
+    const plain = slackMessage(base);
+    expect(plain.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: plain.text } }]);
   });
 });
