@@ -142,13 +142,14 @@ test('Slack: acknowledge then resolve an incident; the message is replaced in pl
       text: expect.stringMatching(/not on the roster/),
     });
 
-    const ack = await click(SLACK['duty-engineer'], { kind: 'ack', watchId: id, incident: 1 });
+    const at = Math.floor(Date.now() / 1000);
+    const ack = await click(SLACK['duty-engineer'], { kind: 'ack', watchId: id, incident: 1 }, at);
     expect(ack.json).toEqual({ ok: true });
     expect(ack.response).toEqual({ replace_original: true, text: `Incident 1 of ${id} acknowledged by <@U0DUTY1> (duty-engineer)` });
     expect(await incidentIn(id, 'acknowledged')).toMatchObject({ state: 'acknowledged', holder: 'duty-engineer' });
 
     // A second click on the same button: another timestamp, so another signature (the same one would be a replay).
-    const again = await click(SLACK['duty-engineer'], { kind: 'ack', watchId: id, incident: 1 }, Math.floor(Date.now() / 1000) - 1);
+    const again = await click(SLACK['duty-engineer'], { kind: 'ack', watchId: id, incident: 1 }, at - 1);
     expect(again.response).toMatchObject({
       response_type: 'ephemeral',
       text: expect.stringMatching(/already acknowledged by duty-engineer/),
