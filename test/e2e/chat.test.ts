@@ -9,7 +9,7 @@ import { pagerDutySignature } from '../../client/chat/pagerduty-verify';
 import { buttonValue, type SlackAction } from '../../client/chat/slack-interaction';
 import { slackSignature } from '../../client/chat/slack-verify';
 import { createServeServer, listen, stop } from '../../client/serve';
-import { watchStatusOf } from '../../client/watches';
+import { emergency, watchStatusOf } from '../../client/watches';
 import type { Plan } from '../../plan/schema';
 import { symphonyPlan } from '../helpers/plans';
 import { until } from '../helpers/poll';
@@ -234,5 +234,27 @@ test('PagerDuty: acknowledged and resolved reach the incident by its dedup key, 
     expect(await incidentIn(id, 'resolved')).toMatchObject({ state: 'resolved' });
     expect(await webhook('incident.resolved', key, PD['release-captain'])).toMatchObject({ status: 200, json: { applied: false } });
     expect(await webhook('incident.triggered', key, PD['release-captain'])).toMatchObject({ status: 202 });
+  });
+});
+
+// Last: the approved lever keeps the watch busy on the time-skipping server, so no test sleeps after it.
+test('Slack: an approver approves a lever request; someone not an approver gets the watch refusal', async () => {
+  await withWatch({}, async (id) => {
+    await env.sleep(60_000);
+    const req = await emergency(env.client, id, { lever: 'kill-switch', by: 'duty-engineer', reason: 'suspicious traffic' });
+    expect(req.state).toBe('awaiting-approval');
+    const notApprover = await click(SLACK['rag-owner'], { kind: 'approve', watchId: id, request: req.seq });
+    expect(notApprover.response).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(new RegExp(`^${id} refused: `)) });
+    const approved = await click(SLACK['release-captain'], { kind: 'approve', watchId: id, request: req.seq });
+    expect(approved.response).toEqual({
+      replace_original: true,
+      text: `Lever request ${req.seq} of ${id} approved by <@U0CAPT1> (release-captain)`,
+    });
+    const lever = await until(
+      async () => (await watchStatusOf(env.client, id)).levers.find((l) => l.seq === req.seq && l.approvedBy),
+      'the lever request to be approved',
+      30_000,
+    );
+    expect(lever).toMatchObject({ approvedBy: 'release-captain' });
   });
 });
