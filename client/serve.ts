@@ -26,6 +26,10 @@ import {
 import { Refused, Started, startWatch } from './watches';
 import { consoleRoutes, type ConsoleOptions } from './console/routes';
 import { DEFAULT_PROXY_HEADER, TOKEN_ENV, TOKEN_MIN, type AuthConfig } from './console/auth';
+import { chatRoutes, type ChatOptions } from './chat/routes';
+import { watchPlanReader } from './chat/plan-of';
+import { SLACK_SIGNING_SECRET_ENV } from './chat/slack-verify';
+import { PAGERDUTY_WEBHOOK_SECRET_ENV } from './chat/pagerduty-verify';
 
 export const SECRET_ENV = 'RELEASE_WATCH_WEBHOOK_SECRET';
 export const DEFAULT_MAX_BODY = 1024 * 1024;
@@ -65,6 +69,8 @@ export interface ServeOptions {
   log?: (entry: Record<string, unknown>) => void;
   /** The on-call console (client/console/): pages, its API and live updates. */
   console?: ConsoleOptions;
+  /** Answers from Slack buttons and PagerDuty webhooks (client/chat/). */
+  chat?: ChatOptions;
 }
 
 /** The plan named `name` in `dir`: `<dir>/<name>.yaml` (or .yml), else the plan file whose `name` it is. */
@@ -131,7 +137,7 @@ const apps = new WeakMap<Server, FastifyInstance>();
  * given, the on-call console (client/console/). Returns the HTTP server; listen() and stop() drive it.
  */
 export function createServeServer(o: ServeOptions): Server {
-  if (!o.secret && !o.console) throw new Refused(`no webhook secret: set ${SECRET_ENV}`);
+  if (!o.secret && !o.console && !o.chat) throw new Refused(`no webhook secret: set ${SECRET_ENV}`);
   const maxBody = o.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const log = o.log ?? (() => undefined);
   // A slow or stalled sender does not hold a connection for long.
@@ -217,6 +223,7 @@ export function createServeServer(o: ServeOptions): Server {
   });
 
   if (o.console) void app.register(consoleRoutes, { ...o.console, log });
+  if (o.chat) void app.register(chatRoutes, { ...o.chat, log });
   return app.server;
 
   async function deployment(request: FastifyRequest, reply: Reply, entry: Record<string, unknown>, raw: FastifyReply): Promise<void> {
@@ -445,8 +452,12 @@ export async function runServe(o: ServeCliOptions, env: NodeJS.ProcessEnv = proc
   const connection = Connection.lazy({ address: target.address, tls: target.tls, apiKey: target.apiKey });
   const client = new Client({ connection, namespace: target.namespace });
   const backend = temporalBackend(client, target, { env });
+  const slackSigningSecret = env[SLACK_SIGNING_SECRET_ENV]?.trim() || undefined;
+  const pagerDutySecret = env[PAGERDUTY_WEBHOOK_SECRET_ENV]?.trim() || undefined;
   const server = createServeServer({
     secret,
+    chat:
+      slackSigningSecret || pagerDutySecret ? { client, planOf: watchPlanReader(client), slackSigningSecret, pagerDutySecret } : undefined,
     backend,
     plansDir,
     environments,

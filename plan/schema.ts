@@ -84,6 +84,16 @@ export const Person = z.strictObject({
     .string()
     .regex(/^[0-9a-f]{64}$/, { error: 'a 32-byte Ed25519 public key in hex' })
     .optional(),
+  /** Slack user ID (U… or W…): mentions ping it, and button clicks by it are this person's. */
+  slack: z
+    .string()
+    .regex(/^[UW][A-Z0-9]{2,20}$/, { error: 'a Slack user ID such as U024BE7LH' })
+    .optional(),
+  /** PagerDuty user ID: acknowledgements and resolutions in PagerDuty by it are this person's. */
+  pagerduty: z
+    .string()
+    .regex(/^P[A-Z0-9]{5,20}$/, { error: 'a PagerDuty user ID such as PXPGF42' })
+    .optional(),
 });
 
 /** A handoff on the wall clock: from `at` (HH:MM in the rotation's zone) every day, these people are on call. */

@@ -3,18 +3,20 @@ import { z } from 'zod';
 import type { Notification } from '../core/messages';
 import { EnvName } from '../plan/fields';
 import { postJson } from './post';
+import { slackBlocks } from './slack-blocks';
 import type { SinkKind } from './types';
 
 export const SlackSink = z.strictObject({ kind: z.literal('slack'), urlEnv: EnvName });
 
-export function slackMessage(n: Notification): { text: string } {
+export function slackMessage(n: Notification): { text: string; blocks: Record<string, unknown>[] } {
   const icon = { critical: ':red_circle:', error: ':large_orange_circle:', warning: ':large_yellow_circle:', info: ':large_blue_circle:' }[
     n.severity
   ];
   const lines = [`${icon} *${n.title}*`, n.text];
   if (n.to?.length) lines.push(`For: ${n.to.map((p) => `@${p}`).join(' ')}`);
   if (n.command) lines.push(`Answer with: \`${n.command}\``);
-  return { text: lines.join('\n') };
+  const text = lines.join('\n');
+  return { text, blocks: slackBlocks(n, text) };
 }
 
 export const slackSink: SinkKind<z.output<typeof SlackSink>> = {

@@ -132,7 +132,7 @@ test('slack: a readable message that carries the decision or acknowledgement com
   await notify({ notification: note(), sinks: [sinks().slack] });
   await notify({ notification: incidentNote('trigger'), sinks: [sinks().slack] });
   const [checkpoint, page] = rx.delivered('/slack').map((r) => r.body as { text: string });
-  expect(Object.keys(checkpoint)).toEqual(['text']);
+  expect(Object.keys(checkpoint)).toEqual(['text', 'blocks']);
   expect(checkpoint.text).toContain('*12h checkpoint: decision needed*');
   expect(checkpoint.text).toContain('✘ All hourly checks passed — 1 failed');
   expect(checkpoint.text).toContain('@release-captain');
