@@ -29,6 +29,7 @@ import { DEFAULT_PROXY_HEADER, TOKEN_ENV, TOKEN_MIN, type AuthConfig } from './c
 import { chatRoutes, type ChatOptions } from './chat/routes';
 import { watchPlanReader } from './chat/plan-of';
 import { SLACK_SIGNING_SECRET_ENV } from './chat/slack-verify';
+import { relayKeyFromEnv } from './chat/relay';
 import { PAGERDUTY_WEBHOOK_SECRET_ENV } from './chat/pagerduty-verify';
 
 export const SECRET_ENV = 'RELEASE_WATCH_WEBHOOK_SECRET';
@@ -454,10 +455,14 @@ export async function runServe(o: ServeCliOptions, env: NodeJS.ProcessEnv = proc
   const backend = temporalBackend(client, target, { env });
   const slackSigningSecret = env[SLACK_SIGNING_SECRET_ENV]?.trim() || undefined;
   const pagerDutySecret = env[PAGERDUTY_WEBHOOK_SECRET_ENV]?.trim() || undefined;
+  // Read now: a relay key file that is missing or malformed stops serve at start, not at the first click.
+  const relayKey = relayKeyFromEnv(env);
   const server = createServeServer({
     secret,
     chat:
-      slackSigningSecret || pagerDutySecret ? { client, planOf: watchPlanReader(client), slackSigningSecret, pagerDutySecret } : undefined,
+      slackSigningSecret || pagerDutySecret
+        ? { client, planOf: watchPlanReader(client), slackSigningSecret, pagerDutySecret, relayKey }
+        : undefined,
     backend,
     plansDir,
     environments,

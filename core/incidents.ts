@@ -7,6 +7,8 @@ export const TEXT_MAX = 4_000;
 export interface Ack {
   incident: string;
   by: string;
+  /** Where it came from (slack, pagerduty); the CLI and the console leave it out. */
+  via?: string;
   signature?: Signature;
 }
 
@@ -16,6 +18,7 @@ export interface Resolve {
   rootCause: string;
   resolution: string;
   followUp?: string;
+  via?: string;
   signature?: Signature;
 }
 
@@ -59,7 +62,7 @@ export interface IncidentInput {
   state?: IncidentRecord;
 }
 
-export type Roster = Pick<Plan, 'people' | 'profile' | 'signedApprovals'>;
+export type Roster = Pick<Plan, 'people' | 'profile' | 'signedApprovals' | 'relays'>;
 
 export interface IncidentRecord {
   state: 'open' | 'acknowledged' | 'recovered' | 'resolved';
@@ -70,9 +73,12 @@ export interface IncidentRecord {
   deadlineKind?: 'ack' | 'resolve';
   ackedAt?: number;
   ackedBy?: string;
+  /** Where the last acknowledgement came from, when not the CLI or console (slack, pagerduty). */
+  ackedVia?: string;
   recoveredAt?: number;
   resolvedAt?: number;
   resolvedBy?: string;
+  resolvedVia?: string;
   rootCause?: string;
   resolution?: string;
   followUp?: string;
@@ -150,6 +156,11 @@ export function answerError(input: IncidentInput, rec: IncidentRecord, kind: 'ac
   return undefined;
 }
 
+/** " via Slack" for an answer that came through a chat or pager, else nothing. */
+export function viaText(via: string | undefined): string {
+  return via === undefined ? '' : ` via ${via === 'pagerduty' ? 'PagerDuty' : via === 'slack' ? 'Slack' : via}`;
+}
+
 /** The next person to page after `step`, or undefined when the chain is exhausted. */
 export function nextInChain(chain: string[], step: number): { step: number; to: string } | undefined {
   return step + 1 < chain.length ? { step: step + 1, to: chain[step + 1] } : undefined;
@@ -203,9 +214,9 @@ export function renderIncidentDoc(input: IncidentInput, rec: IncidentRecord): st
       (k) =>
         `- ${utc(k.at, input.hourMs)}: ${k.count} more acknowledgement deadline(s) from ${utc(k.from, input.hourMs)} passed while release-watch was down; the whole chain had been paged, so they were not paged one by one`,
     ),
-    ...(rec.ackedAt ? [`- ${utc(rec.ackedAt, input.hourMs)}: acknowledged by ${rec.ackedBy}`] : []),
+    ...(rec.ackedAt ? [`- ${utc(rec.ackedAt, input.hourMs)}: acknowledged by ${rec.ackedBy}${viaText(rec.ackedVia)}`] : []),
     ...(rec.recoveredAt ? [`- ${utc(rec.recoveredAt, input.hourMs)}: check recovered`] : []),
-    ...(rec.resolvedAt ? [`- ${utc(rec.resolvedAt, input.hourMs)}: resolved by ${rec.resolvedBy}`] : []),
+    ...(rec.resolvedAt ? [`- ${utc(rec.resolvedAt, input.hourMs)}: resolved by ${rec.resolvedBy}${viaText(rec.resolvedVia)}`] : []),
     '',
   ];
   return lines.join('\n');

@@ -19,6 +19,8 @@ export interface Emergency {
 export interface Approve {
   request: string;
   by: string;
+  /** Where it came from (slack); the CLI and the console leave it out. */
+  via?: string;
   signature?: Signature;
 }
 

@@ -150,6 +150,8 @@ export interface Decide {
   decision: DecisionName;
   by: string;
   note?: string;
+  /** Where it came from (slack); the CLI and the console leave it out. */
+  via?: string;
   signature?: Signature;
 }
 
@@ -165,7 +167,10 @@ export interface Notification {
   command?: string;
   to?: string[];
   at: string;
-  incident?: { id: string; action: 'trigger' | 'acknowledge' | 'resolve' };
+  /** `via`: the answer that caused an acknowledge or resolve came from there (a pager need not hear it back). */
+  incident?: { id: string; action: 'trigger' | 'acknowledge' | 'resolve'; via?: string };
+  /** Slack user IDs of the people in `to` who have one in the plan: mentions that ping them. */
+  slackIds?: Record<string, string>;
 }
 
 export type { LeverId };

@@ -3,7 +3,7 @@
 import type { Decide, Notification } from './messages';
 import type { Finding, CheckpointState, WatchState } from './state';
 import type { LeverRequest } from './levers';
-import type { IncidentInput, IncidentRecord } from './incidents';
+import { viaText, type IncidentInput, type IncidentRecord } from './incidents';
 import type { Plan } from '../plan/schema';
 import { checkpointSpec } from './state';
 import { formatHours, formatWatchMs, round1 } from './hours';
@@ -37,9 +37,23 @@ export interface Notice {
 }
 
 /** The notification of a notice sent by workflow `sender` (a watch or an incident) for `watchId`. */
-export function addressed(notice: Notice, sender: string, watchId: string, at: number): Notification {
+export function addressed(
+  notice: Notice,
+  sender: string,
+  watchId: string,
+  at: number,
+  people: Record<string, { slack?: string }> = {},
+): Notification {
   const { key, ...rest } = notice;
-  return { ...rest, eventId: `${sender}:${key}`, watchId, at: new Date(at).toISOString() };
+  // Chat mentions need the chat's own user IDs: those of the people addressed travel with the notification.
+  const slack = (notice.to ?? []).flatMap((p) => (Object.hasOwn(people, p) && people[p].slack ? [[p, people[p].slack!] as const] : []));
+  return {
+    ...rest,
+    eventId: `${sender}:${key}`,
+    watchId,
+    at: new Date(at).toISOString(),
+    ...(slack.length ? { slackIds: Object.fromEntries(slack) } : {}),
+  };
 }
 
 // ---- the watch --------------------------------------------------------------------------------
@@ -191,16 +205,17 @@ export function incidentAcknowledged(
   rec: Pick<IncidentRecord, 'pages'>,
   by: string,
   takeover: number | undefined,
+  via?: string,
 ): Notice {
   return {
     key: takeover === undefined ? `ack:${rec.pages.length}` : `ack:${rec.pages.length}:takeover-${takeover}`,
     kind: 'incident-ack',
     severity: 'info',
-    title: `Incident ${input.seq} acknowledged by ${by}`,
+    title: `Incident ${input.seq} acknowledged by ${by}${viaText(via)}`,
     text: `Resolve it within the ${input.severity} resolution time.`,
     command: answerCommand(input),
     to: [by],
-    incident: { id: input.id, action: 'acknowledge' },
+    incident: { id: input.id, action: 'acknowledge', ...(via ? { via } : {}) },
   };
 }
 
@@ -218,16 +233,16 @@ export function incidentRecovered(input: IncidentFacts, rec: Pick<IncidentRecord
 
 export function incidentResolved(
   input: IncidentFacts,
-  rec: Pick<IncidentRecord, 'resolvedBy' | 'rootCause' | 'resolution' | 'holder'>,
+  rec: Pick<IncidentRecord, 'resolvedBy' | 'resolvedVia' | 'rootCause' | 'resolution' | 'holder'>,
 ): Notice {
   return {
     key: 'resolve',
     kind: 'incident-resolve',
     severity: 'info',
-    title: `Incident ${input.seq} resolved by ${rec.resolvedBy}`,
+    title: `Incident ${input.seq} resolved by ${rec.resolvedBy}${viaText(rec.resolvedVia)}`,
     text: `Root cause: ${rec.rootCause}\nResolution: ${rec.resolution}`,
     to: [rec.holder],
-    incident: { id: input.id, action: 'resolve' },
+    incident: { id: input.id, action: 'resolve', ...(rec.resolvedVia ? { via: rec.resolvedVia } : {}) },
   };
 }
 

@@ -96,6 +96,18 @@ export const Person = z.strictObject({
     .optional(),
 });
 
+/**
+ * A relay the plan trusts to sign answers for some of its people: `serve` holds the relay's secret key
+ * and signs a click it verified (Slack's signature, PagerDuty's) on that person's behalf. Keyed by the
+ * channel the answers come through, which is also the answer's `via`.
+ */
+export const Relay = z.strictObject({
+  /** Ed25519 public key (hex) of the relay's key, held by `serve` (RELEASE_WATCH_RELAY_KEY_FILE). */
+  publicKey: z.string().regex(/^[0-9a-f]{64}$/, { error: 'a 32-byte Ed25519 public key in hex' }),
+  /** The people it may answer for; nobody else. */
+  people: z.array(Id).min(1),
+});
+
 /** A handoff on the wall clock: from `at` (HH:MM in the rotation's zone) every day, these people are on call. */
 export const RotationHandoff = z.strictObject({
   at: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'a time of day as HH:MM, e.g. 09:00' }),
@@ -242,6 +254,11 @@ export const PlanSchema = z.strictObject({
     .default({ hour: '1h', duration: '48h' }),
   vars: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/), Var).default({}),
   people: z.record(Id, Person).refine((p) => Object.keys(p).length > 0, { error: 'at least one person' }),
+  /** Relays trusted to sign answers from Slack or PagerDuty for the people listed (plans with signed approvals). */
+  relays: z
+    .strictObject({ slack: Relay.optional(), pagerduty: Relay.optional() })
+    .optional()
+    .describe('Relays trusted to sign answers that come from Slack or PagerDuty, for the people listed (see docs/chat.md)'),
   /** Who is on call when; may be left out when the plan has one person (on call for the whole watch). */
   rotation: z
     .strictObject({

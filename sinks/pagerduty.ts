@@ -11,6 +11,8 @@ export const PagerDutySink = z.strictObject({ kind: z.literal('pagerduty'), rout
 
 /** The notifications PagerDuty is given: the incident lifecycle, and the start of a watch as a change event. */
 export function forPagerDuty(n: Notification): boolean {
+  // An acknowledgement or resolution made in PagerDuty is not sent back to it as a new event.
+  if (n.incident?.via === 'pagerduty') return false;
   return n.incident !== undefined || n.kind === 'watch-started';
 }
 

@@ -13,7 +13,9 @@ export function slackMessage(n: Notification): { text: string; blocks: Record<st
     n.severity
   ];
   const lines = [`${icon} *${n.title}*`, n.text];
-  if (n.to?.length) lines.push(`For: ${n.to.map((p) => `@${p}`).join(' ')}`);
+  // <@U…> pings the person in Slack; someone without a Slack ID in the plan is named as text.
+  if (n.to?.length)
+    lines.push(`For: ${n.to.map((p) => (n.slackIds && Object.hasOwn(n.slackIds, p) ? `<@${n.slackIds[p]}>` : `@${p}`)).join(' ')}`);
   if (n.command) lines.push(`Answer with: \`${n.command}\``);
   const text = lines.join('\n');
   return { text, blocks: slackBlocks(n, text) };

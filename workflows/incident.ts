@@ -15,7 +15,7 @@ import type { Activities } from '../activities';
 import { answerError, renderIncidentDoc, type Ack, type IncidentInput, type IncidentRecord, type Resolve } from '../core/incidents';
 import { warmKeys } from '../core/ed25519';
 import type { CheckRequest } from '../core/messages';
-import { signaturesRequired } from '../core/signatures';
+import { signaturesRequired, signerKeys } from '../core/signatures';
 import { incidentResolved, incidentTitle, pageReasons } from '../core/notices';
 import { Alarm } from './clock';
 import { incidentAckUpdate, incidentCheckSignal, incidentQuery, incidentResolveUpdate, REFUSED } from './definitions';
@@ -33,7 +33,7 @@ export interface IncidentStart extends IncidentInput {
 export async function incidentWorkflow(input: IncidentStart): Promise<IncidentRecord> {
   const run = new IncidentRun(input);
   const { rec } = run;
-  if (signaturesRequired(input.roster)) warmKeys(Object.values(input.roster.people).map((p) => p.publicKey));
+  if (signaturesRequired(input.roster)) warmKeys(signerKeys(input.roster));
   const reporter = new Reporter(run);
 
   // ---- messages -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import { watchStarted } from '../core/notices';
 import { onCallAt } from '../core/rotation';
 import { hourLabel, nextSlot, tiersDueAt } from '../core/schedule';
 import { warmKeys } from '../core/ed25519';
-import { signaturesRequired, type SignedKind, type Signable } from '../core/signatures';
+import { signaturesRequired, signerKeys, type SignedKind, type Signable } from '../core/signatures';
 import { isEnded, nextDeadline, pendingCheckpoints, REFUSED_MAX, type WatchState } from '../core/state';
 import { watchStatus, type WatchStatus } from '../core/status';
 import { Alarm } from './clock';
@@ -50,7 +50,7 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   const w = new WatchRun(input, workflowInfo().workflowId, Date.now());
   const { plan, state } = w;
   // The signers' keys decoded with their tables now, once per worker: no answer waits for them.
-  if (signaturesRequired(plan)) warmKeys(Object.values(plan.people).map((p) => p.publicKey));
+  if (signaturesRequired(plan)) warmKeys(signerKeys(plan));
   let continueAsNewRequested = false;
 
   // ---- messages -------------------------------------------------------------------------

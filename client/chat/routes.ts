@@ -6,13 +6,13 @@
 // any other answer and its refusal reason is what the person sees. Secrets come from the environment only.
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { signaturesRequired } from '../../core/signatures';
 import type { Plan } from '../../plan/schema';
 import { Refused } from '../watches';
 import { sendAnswer, type AnswerKind } from '../console/answers';
 import { parsePagerDutyEvent } from './pagerduty-event';
 import { PAGERDUTY_SIGNATURE_HEADER, verifyPagerDutySignature } from './pagerduty-verify';
 import { personOf } from './people';
+import { relayed } from './relay';
 import { parseInteraction, type SlackAction } from './slack-interaction';
 import { ReplayStore, SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackRequest } from './slack-verify';
 
@@ -26,6 +26,8 @@ export interface ChatOptions {
   planOf(watchId: string): Promise<Plan | undefined>;
   slackSigningSecret?: string;
   pagerDutySecret?: string;
+  /** The relay's secret key: signs verified answers for plans that require signed answers (client/chat/relay.ts). */
+  relayKey?: Uint8Array;
   /** Seconds since the epoch (tests move it). */
   now?: () => number;
   /** Sends an answer to a watch; sendAnswer (the console's and CLI's helpers) unless a test replaces it. */
@@ -107,9 +109,7 @@ export async function chatRoutes(app: FastifyInstance, o: ChatOptions): Promise<
         ok: false,
         text: `your Slack account (${user}) is not on the roster of ${action.watchId}: add people.<you>.slack to its plan`,
       };
-    if (signaturesRequired(plan))
-      return { ok: false, text: `${action.watchId} requires signed approvals: answer with the CLI or the console with your key` };
-    const [kind, request]: [AnswerKind, Record<string, unknown>] =
+    const [kind, request]: [AnswerKind, Record<string, unknown> & { by: string }] =
       action.kind === 'ack'
         ? ['ack', { incident: String(action.incident), by }]
         : action.kind === 'resolve'
@@ -117,8 +117,10 @@ export async function chatRoutes(app: FastifyInstance, o: ChatOptions): Promise<
           : action.kind === 'decide'
             ? ['decide', { checkpoint: action.checkpoint, decision: action.decision, by }]
             : ['approve', { request: String(action.request), by }];
+    const out = relayed(plan, 'slack', action.watchId, kind, request, o.relayKey);
+    if (!out.ok) return { ok: false, text: out.refused };
     try {
-      await send(o.client, action.watchId, kind, request);
+      await send(o.client, action.watchId, kind, out.request);
     } catch (err) {
       if (err instanceof Refused) return { ok: false, text: `${action.watchId} refused: ${err.message}` };
       return { ok: false, text: `could not reach ${action.watchId}: ${(err as Error).message}` };
@@ -138,14 +140,14 @@ export async function chatRoutes(app: FastifyInstance, o: ChatOptions): Promise<
     if (!plan) return { status: 404, body: { error: `no running watch "${event.watchId}" (it has ended, or never started)`, log: logged } };
     const by = personOf(plan.people, 'pagerduty', event.agent);
     if (!by) return { status: 403, body: { error: `PagerDuty user ${event.agent} is not on the roster of ${event.watchId}`, log: logged } };
-    if (signaturesRequired(plan))
-      return { status: 403, body: { error: `${event.watchId} requires signed approvals: PagerDuty cannot sign for ${by}`, log: logged } };
-    const req: Record<string, unknown> =
+    const req: Record<string, unknown> & { by: string } =
       event.action === 'ack'
         ? { incident: String(event.seq), by }
         : { incident: String(event.seq), by, rootCause: PAGERDUTY_RESOLVE_NOTE, resolution: PAGERDUTY_RESOLVE_NOTE };
+    const out = relayed(plan, 'pagerduty', event.watchId, event.action, req, o.relayKey);
+    if (!out.ok) return { status: 403, body: { error: out.refused, log: { ...logged, by } } };
     try {
-      await send(o.client, event.watchId, event.action, req);
+      await send(o.client, event.watchId, event.action, out.request);
     } catch (err) {
       if (err instanceof Refused) {
         // Redelivery of what the incident already took: nothing to do.

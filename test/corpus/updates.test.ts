@@ -121,15 +121,18 @@ interface Directives {
   $signKind?: SignedKind;
   $alter?: Record<string, unknown>;
   $replay?: string;
+  /** Marks the signature as made by this relay of the plan (signed with $signWith's or by's key). */
+  $relay?: string;
 }
 
 /** The data file's signing directives carried out: what goes on the wire. */
 function signedInput(kind: Kind, input: unknown): unknown {
   if (!input || typeof input !== 'object') return input;
-  const { $unsigned, $signWith, $signFor, $signKind, $alter, $replay, ...rest } = input as Directives & Record<string, unknown>;
+  const { $unsigned, $signWith, $signFor, $signKind, $alter, $replay, $relay, ...rest } = input as Directives & Record<string, unknown>;
   let request = ($replay ? accepted[$replay] : rest) as Signable;
-  if (!$replay && ($signWith || $signFor || $signKind || $alter))
+  if (!$replay && ($signWith || $signFor || $signKind || $alter || $relay))
     request = signRequest($signFor ?? id, $signKind ?? kind, request, keyOf($signWith ?? request.by));
+  if ($relay) request = { ...request, signature: { ...request.signature!, relay: $relay } };
   if ($alter) request = { ...request, ...$alter };
   if ($unsigned) return { ...request, $unsigned };
   return request;

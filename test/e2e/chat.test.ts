@@ -8,8 +8,12 @@ import { watchPlanReader } from '../../client/chat/plan-of';
 import { pagerDutySignature } from '../../client/chat/pagerduty-verify';
 import { buttonValue, type SlackAction } from '../../client/chat/slack-interaction';
 import { slackSignature } from '../../client/chat/slack-verify';
+import { generateKeyPair, signRequest } from '../../client/keys';
 import { createServeServer, listen, stop } from '../../client/serve';
-import { emergency, watchStatusOf } from '../../client/watches';
+import { acknowledge, emergency, refusal, watchStatusOf } from '../../client/watches';
+import type { Ack } from '../../core/incidents';
+import { forPagerDuty } from '../../sinks/pagerduty';
+import { incidentAckUpdate, incidentQuery } from '../../workflows/definitions';
 import type { Plan } from '../../plan/schema';
 import { symphonyPlan } from '../helpers/plans';
 import { until } from '../helpers/poll';
@@ -21,6 +25,8 @@ const SLACK_SECRET = 'slack-signing-secret-for-tests';
 const PD_SECRET = 'pagerduty-webhook-secret-for-tests';
 const SLACK = { 'duty-engineer': 'U0DUTY1', 'release-captain': 'U0CAPT1', 'rag-owner': 'U0RAG01' } as Record<string, string>;
 const PD = { 'duty-engineer': 'PDUTY01', 'release-captain': 'PCAPT01' } as Record<string, string>;
+/** serve's relay key: it signs verified answers for plans that require signed answers. */
+const RELAY = generateKeyPair();
 
 let env: TestWorkflowEnvironment;
 let plan: Plan;
@@ -35,7 +41,7 @@ beforeAll(async () => {
   env = await timeSkippingEnv();
   await workflowBundle();
   const symphony = symphonyPlan();
-  // Unsigned answers: the relay that signs for Slack is not built yet (see docs/chat.md).
+  // Unsigned answers here; the plan with signed approvals (and relays) is the test's own, below.
   const people = Object.fromEntries(
     Object.entries(symphony.people).map(([id, p]) => [
       id,
@@ -61,7 +67,13 @@ beforeAll(async () => {
     },
     plansDir: '/nonexistent',
     log: (e) => logged.push(e),
-    chat: { client: env.client, planOf: watchPlanReader(env.client), slackSigningSecret: SLACK_SECRET, pagerDutySecret: PD_SECRET },
+    chat: {
+      client: env.client,
+      planOf: watchPlanReader(env.client),
+      slackSigningSecret: SLACK_SECRET,
+      pagerDutySecret: PD_SECRET,
+      relayKey: Buffer.from(RELAY.secretKey, 'hex'),
+    },
   });
   const address = await listen(server, 0, '127.0.0.1');
   base = `http://127.0.0.1:${address.port}`;
@@ -235,6 +247,89 @@ test('PagerDuty: acknowledged and resolved reach the incident by its dedup key, 
     expect(await webhook('incident.resolved', key, PD['release-captain'])).toMatchObject({ status: 200, json: { applied: false } });
     expect(await webhook('incident.triggered', key, PD['release-captain'])).toMatchObject({ status: 202 });
   });
+});
+
+test("signed approvals: serve signs verified Slack and PagerDuty answers as the plan's relay; the watch refuses any other", async () => {
+  const signed: Plan = {
+    ...plan,
+    signedApprovals: true,
+    relays: {
+      slack: { publicKey: RELAY.publicKey, people: ['duty-engineer', 'release-captain'] },
+      pagerduty: { publicKey: RELAY.publicKey, people: ['duty-engineer'] },
+    },
+  };
+  const stub = await stubbedWatch(env, signed)({ outcome: failing('fast-pulse', 1) }, async (id) => {
+    const incident = await openIncident(id);
+    const ack: Ack = { incident: '1', by: 'duty-engineer', via: 'pagerduty' };
+    // Not through serve: unsigned, or signed by some other key claiming to be the relay.
+    // (Straight to the incident: the CLI's helper would sign with the person's own key from the test keyring.)
+    const direct = await env.client.workflow
+      .getHandle(incident.id)
+      .executeUpdate(incidentAckUpdate, { args: [ack] })
+      .then(() => undefined, refusal);
+    expect((direct as Error).message).toBe(
+      'this plan requires signed approvals: sign as duty-engineer with --key (make one with `release-watch keygen`)',
+    );
+    const impostor = signRequest(id, 'ack', ack, Buffer.from(generateKeyPair().secretKey, 'hex'));
+    await expect(acknowledge(env.client, id, { ...impostor, signature: { ...impostor.signature!, relay: 'pagerduty' } })).rejects.toThrow(
+      "signature does not verify with relay pagerduty's public key",
+    );
+    // The relay's own signature, but saying it came from elsewhere.
+    const relayKey = Buffer.from(RELAY.secretKey, 'hex');
+    const claimed = signRequest(id, 'ack', { ...ack, via: 'slack' }, relayKey);
+    await expect(acknowledge(env.client, id, { ...claimed, signature: { ...claimed.signature!, relay: 'pagerduty' } })).rejects.toThrow(
+      'an answer signed by relay pagerduty must say via: pagerduty',
+    );
+    // Someone the relay does not answer for: serve refuses before sending.
+    const rag = await click(SLACK['rag-owner'], { kind: 'ack', watchId: id, incident: 1 });
+    expect(rag.response).toMatchObject({
+      response_type: 'ephemeral',
+      text: `${id}'s slack relay may not answer for rag-owner; answer with the CLI or the console with your key`,
+    });
+    expect(await webhook('incident.acknowledged', incident.id, PD['release-captain'])).toMatchObject({
+      status: 403,
+      json: { error: `${id}'s pagerduty relay may not answer for release-captain; answer with the CLI or the console with your key` },
+    });
+    expect((await watchStatusOf(env.client, id)).incidents[0].state).toBe('open');
+
+    expect(await webhook('incident.acknowledged', incident.id, PD['duty-engineer'])).toEqual({
+      status: 200,
+      json: { applied: true, by: 'duty-engineer' },
+    });
+    await incidentIn(id, 'acknowledged');
+    const resolve = await click(SLACK['release-captain'], { kind: 'resolve', watchId: id, incident: 1 });
+    expect(resolve.response).toMatchObject({ replace_original: true, text: expect.stringMatching(/resolved by <@U0CAPT1>/) });
+    await incidentIn(id, 'resolved');
+    const rec = await env.client.workflow.getHandle(incident.id).query(incidentQuery);
+    expect(rec).toMatchObject({ ackedBy: 'duty-engineer', ackedVia: 'pagerduty', resolvedBy: 'release-captain', resolvedVia: 'slack' });
+    expect(rec.nonces).toHaveLength(2);
+
+    // A checkpoint decided from Slack: the watch's own validator takes the relay's signature too.
+    await env.sleep(11 * HOUR);
+    await until(
+      async () => (await watchStatusOf(env.client, id)).checkpoints.find((c) => c.name === '12h' && c.state === 'pending'),
+      'checkpoint 12h to open',
+      30_000,
+    );
+    const decided = await click(SLACK['release-captain'], { kind: 'decide', watchId: id, checkpoint: '12h', decision: 'continue' });
+    expect(decided.response).toMatchObject({ replace_original: true });
+    expect((await watchStatusOf(env.client, id)).checkpoints.find((c) => c.name === '12h')).toMatchObject({
+      decision: 'continue',
+      by: 'release-captain',
+    });
+  });
+  // What PagerDuty itself acknowledged is not sent back to it; the Slack resolution is.
+  const ackNote = stub.notifications.find((n) => n.kind === 'incident-ack');
+  expect(ackNote).toMatchObject({
+    title: 'Incident 1 acknowledged by duty-engineer via PagerDuty',
+    incident: { action: 'acknowledge', via: 'pagerduty' },
+  });
+  expect(forPagerDuty(ackNote!)).toBe(false);
+  const resolved = stub.notifications.find((n) => n.kind === 'incident-resolve');
+  expect(resolved).toMatchObject({ incident: { action: 'resolve', via: 'slack' } });
+  expect(forPagerDuty(resolved!)).toBe(true);
+  // Pages name the on-call by the Slack ID the plan gives them.
+  expect(stub.notifications.find((n) => n.kind === 'incident-page')).toMatchObject({ slackIds: { 'duty-engineer': 'U0DUTY1' } });
 });
 
 // Last: the approved lever keeps the watch busy on the time-skipping server, so no test sleeps after it.

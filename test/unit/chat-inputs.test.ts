@@ -9,6 +9,14 @@ import { ReplayStore, slackSignature, verifySlackRequest } from '../../client/ch
 import { Person } from '../../plan/schema';
 import { parseButtonValue } from '../../core/chat';
 import { slackMessage } from '../../sinks/slack';
+import { forPagerDuty } from '../../sinks/pagerduty';
+import { addressed } from '../../core/notices';
+import type { Ack } from '../../core/incidents';
+import { signatureError } from '../../core/signatures';
+import { relayed, relayKeyFromEnv } from '../../client/chat/relay';
+import { generateKeyPair } from '../../client/keys';
+import type { Plan } from '../../plan/schema';
+import { symphonyPlan } from '../helpers/plans';
 
 const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 const NOW = 1_765_000_000;
@@ -230,5 +238,85 @@ describe('slackMessage: Block Kit with the buttons that answer it', () => {
     expect(buttons({ ...base, command: 'release-watch decide other-watch --checkpoint 12h --decision <go> --by <p>' })).toEqual([]);
     const plain = slackMessage(base);
     expect(plain.blocks).toEqual([{ type: 'section', text: { type: 'mrkdwn', text: plain.text } }]);
+  });
+  test('mentions ping by the Slack ID the plan gives a person; others are named as text', () => {
+    const n = { ...base, to: ['duty-engineer', 'rag-owner', 'constructor'], slackIds: { 'duty-engineer': 'U0DUTY1' } };
+    expect(slackMessage(n).text).toContain('For: <@U0DUTY1> @rag-owner @constructor');
+  });
+});
+
+describe('addressed: the Slack IDs of the people a notice is for travel with it', () => {
+  test('only those addressed who have one', () => {
+    const notice = { key: 'k', kind: 'incident-page' as const, severity: 'critical' as const, title: 'T', text: 'x', to: ['a', 'b'] };
+    const people = { a: { slack: 'U0A' }, b: {}, c: { slack: 'U0C' } };
+    expect(addressed(notice, 'w', 'w', 0, people).slackIds).toEqual({ a: 'U0A' });
+    expect(addressed({ ...notice, to: ['b'] }, 'w', 'w', 0, people)).not.toHaveProperty('slackIds');
+  });
+});
+
+describe('forPagerDuty: what PagerDuty itself did is not echoed back to it', () => {
+  const n = { eventId: 'e', watchId: 'w', kind: 'incident-ack', severity: 'info' as const, title: 'T', text: '', at: '' };
+  test.each([
+    ['acknowledge', undefined, true],
+    ['acknowledge', 'slack', true],
+    ['acknowledge', 'pagerduty', false],
+    ['resolve', 'pagerduty', false],
+    ['trigger', undefined, true],
+  ] as const)('%s via %s: sent %s', (action, via, sent) => {
+    expect(forPagerDuty({ ...n, incident: { id: 'w/incident-1', action, ...(via ? { via } : {}) } })).toBe(sent);
+  });
+});
+
+describe('relayed: how serve sends a verified answer', () => {
+  const relay = generateKeyPair();
+  const key = Buffer.from(relay.secretKey, 'hex');
+  const base = { ...symphonyPlan(), signedApprovals: true };
+  const trusting = { ...base, relays: { slack: { publicKey: relay.publicKey, people: ['duty-engineer'] } } };
+  const ack = { incident: '1', by: 'duty-engineer' };
+
+  test('an unsigned plan: marked with its channel, not signed', () => {
+    expect(relayed({ ...base, signedApprovals: false }, 'slack', 'w1', 'ack', ack, undefined)).toEqual({
+      ok: true,
+      request: { ...ack, via: 'slack' },
+    });
+  });
+
+  test("a signed plan: signed by the relay, which the plan's own check accepts", () => {
+    const out = relayed(trusting, 'slack', 'w1', 'ack', ack, key);
+    expect(out.ok).toBe(true);
+    const request = (out as { request: Ack }).request;
+    expect(request.signature).toMatchObject({ relay: 'slack', nonce: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(signatureError(trusting, [], 'w1', 'ack', request)).toBeUndefined();
+    expect(signatureError(trusting, [], 'w2', 'ack', request)).toMatch(/^signature does not verify with relay slack/);
+  });
+
+  test('refused with the reason, and nothing signed, when the relay cannot answer', () => {
+    const refused = (plan: Plan, channel: 'slack' | 'pagerduty', k: Uint8Array | undefined, by = 'duty-engineer') =>
+      relayed(plan, channel, 'w1', 'ack', { ...ack, by }, k);
+    expect(refused(base, 'slack', key)).toEqual({
+      ok: false,
+      refused:
+        'w1 requires signed answers and its plan trusts no slack relay (relays.slack); answer with the CLI or the console with your key',
+    });
+    expect(refused(trusting, 'pagerduty', key)).toMatchObject({ refused: expect.stringMatching(/trusts no pagerduty relay/) });
+    expect(refused(trusting, 'slack', undefined)).toEqual({
+      ok: false,
+      refused: 'w1 requires signed answers and this serve has no relay key (RELEASE_WATCH_RELAY_KEY_FILE)',
+    });
+    expect(refused(trusting, 'slack', Buffer.from(generateKeyPair().secretKey, 'hex'))).toEqual({
+      ok: false,
+      refused: "this serve's relay key is not the one w1's plan trusts for slack (relays.slack.publicKey)",
+    });
+    expect(refused(trusting, 'slack', key, 'release-captain')).toEqual({
+      ok: false,
+      refused: "w1's slack relay may not answer for release-captain; answer with the CLI or the console with your key",
+    });
+  });
+
+  test('the key file comes from the environment; a bad one is an error naming it', () => {
+    expect(relayKeyFromEnv({})).toBeUndefined();
+    expect(() => relayKeyFromEnv({ RELEASE_WATCH_RELAY_KEY_FILE: '/nonexistent/relay.key' })).toThrow(
+      /cannot read key file \/nonexistent\/relay.key/,
+    );
   });
 });

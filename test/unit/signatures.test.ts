@@ -128,3 +128,57 @@ describe('key files', () => {
     expect(signatureError(plan, [], WATCH, 'decide', signIfKeyed(WATCH, 'decide', decision, { env }))).toBeUndefined();
   });
 });
+
+describe('relays: serve signs for people the plan lists under relays.<channel>', () => {
+  const relay = generateKeyPair();
+  const relayKey = () => Buffer.from(relay.secretKey, 'hex');
+  const relayed = (req: Decide, channel: string, key: Uint8Array = relayKey()) => {
+    const s = signRequest(WATCH, 'decide', req, key);
+    return { ...s, signature: { ...s.signature!, relay: channel } };
+  };
+  const withRelay = (): Plan => ({ ...plan, relays: { slack: { publicKey: relay.publicKey, people: ['release-captain'] } } });
+
+  test("a relay's signature for someone it answers for, marked with its channel, verifies; even with no key of their own", () => {
+    const req = relayed({ ...decision, via: 'slack' }, 'slack');
+    expect(signatureError(withRelay(), [], WATCH, 'decide', req)).toBeUndefined();
+    const keyless = withRelay();
+    keyless.people = { ...keyless.people, 'release-captain': { name: 'RC' } };
+    expect(signatureError(keyless, [], WATCH, 'decide', req)).toBeUndefined();
+  });
+
+  test('every way a relayed answer can be wrong is refused, naming what is wrong', () => {
+    const p = withRelay();
+    const ok = relayed({ ...decision, via: 'slack' }, 'slack');
+    expect(signatureError(plan, [], WATCH, 'decide', ok)).toBe('the plan trusts no relay "slack" (relays: none)');
+    expect(signatureError(p, [], WATCH, 'decide', relayed({ ...decision, via: 'pagerduty' }, 'pagerduty'))).toBe(
+      'the plan trusts no relay "pagerduty" (relays: slack)',
+    );
+    expect(signatureError(p, [], WATCH, 'decide', relayed({ ...decision, by: 'duty-engineer', via: 'slack' }, 'slack'))).toBe(
+      'relay slack may not answer for duty-engineer (it answers for release-captain)',
+    );
+    expect(signatureError(p, [], WATCH, 'decide', relayed(decision, 'slack'))).toBe('an answer signed by relay slack must say via: slack');
+    expect(signatureError(p, [], WATCH, 'decide', relayed({ ...decision, via: 'slack' }, 'slack', captain()))).toMatch(
+      /^signature does not verify with relay slack's public key/,
+    );
+    // The channel is signed: changing it after the fact breaks the signature (and a mismatch is refused first).
+    expect(signatureError(p, [], WATCH, 'decide', { ...ok, note: 'added' } as Decide)).toMatch(/^signature does not verify/);
+    expect(signatureError(p, [ok.signature.nonce], WATCH, 'decide', ok)).toMatch(/was already used/);
+    expect(signatureError(p, [], WATCH, 'decide', { ...ok, signature: { ...ok.signature, relay: 7 as never } })).toBe(
+      "signature relay must be the name of one of the plan's relays",
+    );
+    expect(signatureError(p, [], WATCH, 'decide', { ...ok, signature: { ...ok.signature, relay: 'constructor' } })).toBe(
+      'the plan trusts no relay "constructor" (relays: slack)',
+    );
+  });
+
+  test('via names a known channel, signed plan or not', () => {
+    const dev = { ...plan, profile: 'dev' as const, signedApprovals: undefined };
+    expect(signatureError(dev, [], WATCH, 'decide', { ...decision, via: 'slack' })).toBeUndefined();
+    expect(signatureError(dev, [], WATCH, 'decide', { ...decision, via: 'email' })).toBe(
+      'via must be one of slack, pagerduty (where the answer came from), not "email"',
+    );
+    expect(signatureError(dev, [], WATCH, 'decide', { ...decision, via: 3 as never })).toBe(
+      'via must be one of slack, pagerduty (where the answer came from), not 3',
+    );
+  });
+});

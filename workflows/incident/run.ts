@@ -68,7 +68,7 @@ export class IncidentRun {
   }
 
   send(notice: Notice, document?: string): void {
-    const notification = addressed(notice, this.input.id, this.input.watchId, Date.now());
+    const notification = addressed(notice, this.input.id, this.input.watchId, Date.now(), this.input.roster.people);
     const delivery = notify({ notification, sinks: this.input.sinks, vars: this.input.vars, ...(document ? { document } : {}) })
       .then((res) => {
         if (res.delivered.length > 0) this.rec.sent = (this.rec.sent ?? 0) + 1;
@@ -100,10 +100,11 @@ export class IncidentRun {
     rec.state = 'acknowledged';
     rec.ackedAt ??= Date.now();
     rec.ackedBy = a.by;
+    rec.ackedVia = a.via;
     rec.holder = a.by;
     rec.nextDeadlineAt = Date.now() + this.input.resolveMs;
     rec.deadlineKind = 'resolve';
-    this.send(incidentAcknowledged(this.input, rec, a.by, takeover));
+    this.send(incidentAcknowledged(this.input, rec, a.by, takeover, a.via));
     this.changed();
   }
 
@@ -115,6 +116,7 @@ export class IncidentRun {
       state: 'resolved',
       resolvedAt: Date.now(),
       resolvedBy: r.by,
+      resolvedVia: r.via,
       rootCause: r.rootCause,
       resolution: r.resolution,
       followUp: r.followUp,

@@ -124,7 +124,7 @@ async function openIncident(w: WatchRun, checkId: string, failure: Relapse, trig
           vars: workerVars(plan.vars),
           investigate: spec.investigate,
           investigations,
-          roster: { people: plan.people, profile: plan.profile, signedApprovals: plan.signedApprovals },
+          roster: { people: plan.people, profile: plan.profile, signedApprovals: plan.signedApprovals, relays: plan.relays },
         },
       ],
       // Incidents outlive a watch run: they survive continue-as-new and an ended watch until a person resolves them.

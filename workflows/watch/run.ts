@@ -104,7 +104,7 @@ export class WatchRun {
   /** Sends a notice to the plan's sinks, beside the loop; what was not delivered is kept in the state. */
   notify(notice: Notice): void {
     const { state } = this;
-    const notification = addressed(notice, state.watchId, state.watchId, Date.now());
+    const notification = addressed(notice, state.watchId, state.watchId, Date.now(), this.plan.people);
     this.track(
       notify({ notification, sinks: this.plan.notify.sinks, vars: workerVars(this.plan.vars) }).then(
         (res) => {
