@@ -30,6 +30,7 @@ import { chatRoutes, type ChatOptions } from './chat/routes';
 import { watchPlanReader } from './chat/plan-of';
 import { SLACK_SIGNING_SECRET_ENV } from './chat/slack-verify';
 import { relayKeyFromEnv } from './chat/relay';
+import { SLACK_API_URL_ENV, SLACK_BOT_TOKEN_ENV } from './chat/slack-resolve-form';
 import { PAGERDUTY_WEBHOOK_SECRET_ENV } from './chat/pagerduty-verify';
 
 export const SECRET_ENV = 'RELEASE_WATCH_WEBHOOK_SECRET';
@@ -461,7 +462,15 @@ export async function runServe(o: ServeCliOptions, env: NodeJS.ProcessEnv = proc
     secret,
     chat:
       slackSigningSecret || pagerDutySecret
-        ? { client, planOf: watchPlanReader(client), slackSigningSecret, pagerDutySecret, relayKey }
+        ? {
+            client,
+            planOf: watchPlanReader(client),
+            slackSigningSecret,
+            pagerDutySecret,
+            relayKey,
+            slackBotToken: env[SLACK_BOT_TOKEN_ENV]?.trim() || undefined,
+            slackApiUrl: env[SLACK_API_URL_ENV]?.trim() || undefined,
+          }
         : undefined,
     backend,
     plansDir,

@@ -54,7 +54,10 @@ export function slackBlocks(n: Notification, text: string): Record<string, unkno
           ? {
               confirm: {
                 title: { type: 'plain_text', text: 'Resolve the incident?' },
-                text: { type: 'mrkdwn', text: 'It is resolved with a default note; write the root cause in the incident document.' },
+                text: {
+                  type: 'mrkdwn',
+                  text: 'A form asks for the root cause and resolution (where serve has no Slack bot token, it resolves with a default note).',
+                },
                 confirm: { type: 'plain_text', text: 'Resolve' },
                 deny: { type: 'plain_text', text: 'Cancel' },
               },

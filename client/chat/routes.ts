@@ -13,6 +13,7 @@ import { parsePagerDutyEvent } from './pagerduty-event';
 import { PAGERDUTY_SIGNATURE_HEADER, verifyPagerDutySignature } from './pagerduty-verify';
 import { personOf } from './people';
 import { relayed } from './relay';
+import { FIELDS, openResolveForm, resolveFormView, SLACK_API_URL, type ResolveSubmission } from './slack-resolve-form';
 import { parseInteraction, type SlackAction } from './slack-interaction';
 import { ReplayStore, SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackRequest } from './slack-verify';
 
@@ -26,6 +27,10 @@ export interface ChatOptions {
   planOf(watchId: string): Promise<Plan | undefined>;
   slackSigningSecret?: string;
   pagerDutySecret?: string;
+  /** Slack bot token: the Resolve button opens a form for the root cause (client/chat/slack-resolve-form.ts). */
+  slackBotToken?: string;
+  /** Slack's Web API base URL (default https://slack.com/api). */
+  slackApiUrl?: string;
   /** The relay's secret key: signs verified answers for plans that require signed answers (client/chat/relay.ts). */
   relayKey?: Uint8Array;
   /** Seconds since the epoch (tests move it). */
@@ -35,7 +40,8 @@ export interface ChatOptions {
   log?: (entry: Record<string, unknown>) => void;
 }
 
-type Outcome = { status: number; body: Record<string, unknown> & { log?: Record<string, unknown> } };
+/** `empty`: answer with an empty body (Slack closes a submitted form on that). */
+type Outcome = { status: number; empty?: boolean; body: Record<string, unknown> & { log?: Record<string, unknown> } };
 
 export async function chatRoutes(app: FastifyInstance, o: ChatOptions): Promise<void> {
   const log = o.log ?? (() => undefined);
@@ -62,7 +68,8 @@ export async function chatRoutes(app: FastifyInstance, o: ChatOptions): Promise<
 
   app.post('/slack/interactions', async (request, reply) => {
     const out = await answer(request, (raw) => slack(raw, request));
-    return reply.code(out.status).header('Cache-Control', 'no-store').send(out.body);
+    reply.code(out.status).header('Cache-Control', 'no-store');
+    return out.empty ? reply.send('') : reply.send(out.body);
   });
   app.post('/pagerduty/webhook', async (request, reply) => {
     const out = await answer(request, (raw) => pagerDuty(raw, request));
@@ -81,14 +88,27 @@ export async function chatRoutes(app: FastifyInstance, o: ChatOptions): Promise<
     if (!verified.ok) return { status: verified.status, body: { error: verified.reason } };
     const parsed = parseInteraction(raw);
     if (!parsed.ok) return { status: 400, body: { error: parsed.reason } };
-    const { user, responseUrl, action } = parsed.interaction;
+    if ('submission' in parsed) return submitted(parsed.submission);
+    const { user, responseUrl, triggerId, action } = parsed.interaction;
     const logged = { slackUser: user, watch: action.watchId, action: action.kind };
+    // Resolve asks for the root cause in a form, when serve may open one.
+    if (action.kind === 'resolve' && o.slackBotToken && triggerId) {
+      const form = await openForm(user, action.watchId, action.incident, responseUrl, triggerId);
+      if (form.ok) return { status: 200, body: { ok: true, form: 'opened', log: logged } };
+      const posted = await respond(responseUrl, { replace_original: false, response_type: 'ephemeral', text: form.text });
+      return { status: 200, body: { ok: false, refused: form.text, log: { ...logged, responseUrl: posted } } };
+    }
     const text = await applySlack(user, action);
     // Slack takes the outcome on the response_url: the message replaced in place, or a refusal only the clicker sees.
     const message = text.ok
       ? { replace_original: true, text: text.text }
       : { replace_original: false, response_type: 'ephemeral', text: text.text };
-    const posted = await fetch(responseUrl, {
+    const posted = await respond(responseUrl, message);
+    return { status: 200, body: { ok: text.ok, ...(text.ok ? {} : { refused: text.text }), log: { ...logged, responseUrl: posted } } };
+  }
+
+  async function respond(responseUrl: string, message: Record<string, unknown>): Promise<number | string> {
+    return fetch(responseUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(message),
@@ -97,18 +117,72 @@ export async function chatRoutes(app: FastifyInstance, o: ChatOptions): Promise<
       (r) => r.status,
       (err: Error) => `failed: ${err.message}`,
     );
-    return { status: 200, body: { ok: text.ok, ...(text.ok ? {} : { refused: text.text }), log: { ...logged, responseUrl: posted } } };
+  }
+
+  /** The person a Slack user is on a watch's roster, with the watch's plan; or why not. */
+  async function slackPerson(user: string, watchId: string): Promise<{ plan: Plan; by: string } | { refused: string }> {
+    const plan = await o.planOf(watchId);
+    if (!plan) return { refused: `no running watch "${watchId}" (it has ended, or never started)` };
+    const by = personOf(plan.people, 'slack', user);
+    if (!by) return { refused: `your Slack account (${user}) is not on the roster of ${watchId}: add people.<you>.slack to its plan` };
+    return { plan, by };
+  }
+
+  /** Opens the resolve form, after the checks that would refuse its submission anyway (roster, relay). */
+  async function openForm(user: string, watchId: string, incident: number, responseUrl: string, triggerId: string) {
+    const who = await slackPerson(user, watchId);
+    if ('refused' in who) return { ok: false, text: who.refused };
+    const probe = relayed(who.plan, 'slack', watchId, 'resolve', { incident: String(incident), by: who.by }, o.relayKey);
+    if (!probe.ok) return { ok: false, text: probe.refused };
+    const opened = await openResolveForm(
+      o.slackApiUrl ?? SLACK_API_URL,
+      o.slackBotToken!,
+      triggerId,
+      resolveFormView(watchId, incident, responseUrl),
+    );
+    return opened.ok
+      ? { ok: true, text: '' }
+      : { ok: false, text: `could not open the resolve form (${opened.error}); resolve with \`release-watch resolve\`` };
+  }
+
+  /** The resolve form submitted: Slack closes it on an empty 200, or shows `errors` under the field. */
+  async function submitted(f: ResolveSubmission): Promise<Outcome> {
+    const logged = { slackUser: f.user, watch: f.watchId, action: 'resolve-form' };
+    const refuse = (text: string) => ({
+      status: 200,
+      body: { response_action: 'errors', errors: { [FIELDS.rootCause]: text.slice(0, 500) }, log: { ...logged, reason: text } },
+    });
+    const who = await slackPerson(f.user, f.watchId);
+    if ('refused' in who) return refuse(who.refused);
+    const request = {
+      incident: String(f.incident),
+      by: who.by,
+      rootCause: f.rootCause,
+      resolution: f.resolution,
+      ...(f.followUp ? { followUp: f.followUp } : {}),
+    };
+    const out = relayed(who.plan, 'slack', f.watchId, 'resolve', request, o.relayKey);
+    if (!out.ok) return refuse(out.refused);
+    try {
+      await send(o.client, f.watchId, 'resolve', out.request);
+    } catch (err) {
+      return refuse(
+        err instanceof Refused ? `${f.watchId} refused: ${err.message}` : `could not reach ${f.watchId}: ${(err as Error).message}`,
+      );
+    }
+    const posted = f.responseUrl
+      ? await respond(f.responseUrl, {
+          replace_original: true,
+          text: `Incident ${f.incident} of ${f.watchId} resolved by <@${f.user}> (${who.by})\nRoot cause: ${f.rootCause}`,
+        })
+      : 'none';
+    return { status: 200, empty: true, body: { log: { ...logged, by: who.by, responseUrl: posted } } };
   }
 
   async function applySlack(user: string, action: SlackAction): Promise<{ ok: boolean; text: string }> {
-    const plan = await o.planOf(action.watchId);
-    if (!plan) return { ok: false, text: `no running watch "${action.watchId}" (it has ended, or never started)` };
-    const by = personOf(plan.people, 'slack', user);
-    if (!by)
-      return {
-        ok: false,
-        text: `your Slack account (${user}) is not on the roster of ${action.watchId}: add people.<you>.slack to its plan`,
-      };
+    const who = await slackPerson(user, action.watchId);
+    if ('refused' in who) return { ok: false, text: who.refused };
+    const { plan, by } = who;
     const [kind, request]: [AnswerKind, Record<string, unknown> & { by: string }] =
       action.kind === 'ack'
         ? ['ack', { incident: String(action.incident), by }]

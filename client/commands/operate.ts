@@ -305,6 +305,13 @@ acknowledged with 202). Answers: 201 started, 200 already watching (started: fal
 to start, 400 bad body or unknown plan, 401 bad signature, 405, 413 over 1 MB, 503 Temporal down;
 errors as {"error": "..."}.
 
+Answers from chat and pager (docs/chat.md), each on when its secret is set:
+  RELEASE_WATCH_SLACK_SIGNING_SECRET       POST /slack/interactions (buttons on Slack messages)
+  RELEASE_WATCH_SLACK_BOT_TOKEN            optional: Resolve opens a form for the root cause
+  RELEASE_WATCH_PAGERDUTY_WEBHOOK_SECRET   POST /pagerduty/webhook (acknowledged, resolved)
+  RELEASE_WATCH_RELAY_KEY_FILE             the relay key that signs those answers for plans with
+                                           signed approvals (release-watch keygen --out relay.key)
+
 Examples:
   export RELEASE_WATCH_WEBHOOK_SECRET=$(openssl rand -hex 32)
   release-watch serve --port 8080 --plans plans

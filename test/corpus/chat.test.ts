@@ -46,12 +46,32 @@ interface SlackCase {
   name: string;
   payload?: 'ack' | Record<string, unknown>;
   raw?: string;
+  /** A submission of the resolve form instead of a click: overrides of a good one. */
+  form?: { callbackId?: string; metadata?: unknown; values?: Record<string, string> };
   user?: string;
   sign?: 'valid' | 'replay' | { secret?: string; age?: number; header?: string };
   status: number;
   error?: string;
   errorMatch?: string;
   ephemeral?: string;
+  /** The form's refusal, shown by Slack under its first field. */
+  formError?: string;
+}
+
+/** A view_submission of the resolve form as Slack posts it, with the case's overrides. */
+function formPayload(c: SlackCase): Record<string, unknown> {
+  const f = c.form!;
+  const values = f.values ?? { root_cause: 'a bad cache key', resolution: 'rolled back the cache change' };
+  const metadata = f.metadata ?? { watchId: WATCH, incident: 1 };
+  return {
+    type: 'view_submission',
+    user: { id: c.user ?? 'U0DUTY1' },
+    view: {
+      callback_id: f.callbackId ?? 'rw-resolve',
+      private_metadata: typeof metadata === 'string' ? metadata : JSON.stringify(metadata),
+      state: { values: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { [k]: { type: 'plain_text_input', value: v } }])) },
+    },
+  };
 }
 
 test.each((corpus.slack as SlackCase[]).map((c) => [c.name, c] as const))('slack: %s', async (_name, c) => {
@@ -60,12 +80,16 @@ test.each((corpus.slack as SlackCase[]).map((c) => [c.name, c] as const))('slack
   const body =
     c.raw ??
     new URLSearchParams({
-      payload: JSON.stringify({
-        type: 'block_actions',
-        user: { id: c.user ?? 'U0DUTY1' },
-        response_url: 'http://127.0.0.1:9/nowhere',
-        actions: [{ value: JSON.stringify(value) }],
-      }),
+      payload: JSON.stringify(
+        c.form
+          ? formPayload(c)
+          : {
+              type: 'block_actions',
+              user: { id: c.user ?? 'U0DUTY1' },
+              response_url: 'http://127.0.0.1:9/nowhere',
+              actions: [{ value: JSON.stringify(value) }],
+            },
+      ),
     }).toString();
   const s = c.sign ?? 'valid';
   const ts = Math.floor(Date.now() / 1000) - (typeof s === 'object' && s.age !== undefined ? s.age : 0);
@@ -87,8 +111,9 @@ test.each((corpus.slack as SlackCase[]).map((c) => [c.name, c] as const))('slack
   if (s === 'replay') await post();
   const before = sent.length;
   const res = await post();
-  const json = (await res.json()) as { error?: string; refused?: string };
+  const json = (await res.json()) as { error?: string; refused?: string; response_action?: string; errors?: Record<string, string> };
   expect(res.status).toBe(c.status);
+  if (c.formError) expect(json).toEqual({ response_action: 'errors', errors: { root_cause: expect.stringMatching(c.formError) } });
   if (c.error) expect(json.error).toBe(c.error);
   if (c.errorMatch) expect(json.error).toMatch(new RegExp(c.errorMatch));
   if (c.ephemeral) expect(json.refused).toMatch(c.ephemeral);
@@ -147,5 +172,26 @@ test('a good click does send (the corpus would show a send)', async () => {
     body,
   });
   expect(res.status).toBe(200);
-  expect(sent.at(-1)).toEqual([WATCH, 'ack', { incident: '2', by: 'duty-engineer' }]);
+  expect(sent.at(-1)).toEqual([WATCH, 'ack', { incident: '2', by: 'duty-engineer', via: 'slack' }]);
+});
+
+test('a good resolve form does send, and Slack is answered with an empty body (which closes the form)', async () => {
+  const body = new URLSearchParams({ payload: JSON.stringify(formPayload({ name: 'good', form: {}, status: 200 })) }).toString();
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(`${base}/slack/interactions`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Slack-Request-Timestamp': String(ts),
+      'X-Slack-Signature': slackSignature(SLACK_SECRET, ts, body),
+    },
+    body,
+  });
+  expect(res.status).toBe(200);
+  expect(await res.text()).toBe('');
+  expect(sent.at(-1)).toEqual([
+    WATCH,
+    'resolve',
+    { incident: '1', by: 'duty-engineer', rootCause: 'a bad cache key', resolution: 'rolled back the cache change', via: 'slack' },
+  ]);
 });

@@ -35,6 +35,8 @@ let base: string;
 let slackStandIn: Server;
 let responseUrl: string;
 const responses: Record<string, unknown>[] = [];
+const opened: Array<Record<string, unknown> & { auth?: string; trigger_id?: string; view?: Record<string, unknown> }> = [];
+const BOT_TOKEN = 'xoxb-test-bot-token';
 const logged: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
@@ -49,11 +51,20 @@ beforeAll(async () => {
     ]),
   );
   plan = { ...symphony, signedApprovals: false, people };
+  // Slack's side: the response_url of each click, and the Web API's views.open (which the bot token opens forms with).
   slackStandIn = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      responses.push(JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>);
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
+      if (req.url === '/api/views.open') {
+        opened.push({ auth: req.headers.authorization, ...body });
+        res.setHeader('Content-Type', 'application/json');
+        return res.end(
+          JSON.stringify(body.trigger_id === 'expired' ? { ok: false, error: 'expired_trigger_id' } : { ok: true, view: { id: 'V1' } }),
+        );
+      }
+      responses.push(body);
       res.end('ok');
     });
   });
@@ -73,6 +84,8 @@ beforeAll(async () => {
       slackSigningSecret: SLACK_SECRET,
       pagerDutySecret: PD_SECRET,
       relayKey: Buffer.from(RELAY.secretKey, 'hex'),
+      slackBotToken: BOT_TOKEN,
+      slackApiUrl: `http://127.0.0.1:${(slackStandIn.address() as AddressInfo).port}/api`,
     },
   });
   const address = await listen(server, 0, '127.0.0.1');
@@ -92,15 +105,22 @@ const failing =
     c === check && h >= hour ? { outcome: 'fail', severity: 'critical' } : 'ok';
 
 /** Clicks a button as Slack would post it: form-encoded payload, signed with the signing secret at `ts`. */
-async function click(user: string, action: SlackAction, ts = Math.floor(Date.now() / 1000)) {
-  const body = new URLSearchParams({
-    payload: JSON.stringify({
+async function click(user: string, action: SlackAction, ts = Math.floor(Date.now() / 1000), triggerId?: string) {
+  return post(
+    {
       type: 'block_actions',
       user: { id: user },
       response_url: responseUrl,
+      ...(triggerId ? { trigger_id: triggerId } : {}),
       actions: [{ action_id: `rw-${action.kind}`, type: 'button', value: buttonValue(action) }],
-    }),
-  }).toString();
+    },
+    ts,
+  );
+}
+
+/** Posts an interaction payload as Slack does: form-encoded, signed with the signing secret at `ts`. */
+async function post(payload: Record<string, unknown>, ts = Math.floor(Date.now() / 1000)) {
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const before = responses.length;
   const res = await fetch(`${base}/slack/interactions`, {
     method: 'POST',
@@ -111,7 +131,8 @@ async function click(user: string, action: SlackAction, ts = Math.floor(Date.now
     },
     body,
   });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown>, response: responses[before] };
+  const text = await res.text();
+  return { status: res.status, text, json: (text ? JSON.parse(text) : undefined) as Record<string, unknown>, response: responses[before] };
 }
 
 /** A PagerDuty v3 webhook for the incident release-watch paged with `dedupKey`, signed with `secret`. */
@@ -170,6 +191,62 @@ test('Slack: acknowledge then resolve an incident; the message is replaced in pl
     const resolve = await click(SLACK['duty-engineer'], { kind: 'resolve', watchId: id, incident: 1 });
     expect(resolve.response).toMatchObject({ replace_original: true, text: expect.stringMatching(/resolved by <@U0DUTY1>/) });
     expect(await incidentIn(id, 'resolved')).toMatchObject({ state: 'resolved' });
+  });
+});
+
+test('Slack: Resolve opens a form; its submission resolves with what was written and replaces the message', async () => {
+  await withWatch({ outcome: failing('fast-pulse', 1) }, async (id) => {
+    const incident = await openIncident(id);
+    const resolve: SlackAction = { kind: 'resolve', watchId: id, incident: 1 };
+    // Someone not on the roster gets the reason, not a form.
+    const stranger = await click('U0NOBODY', resolve, undefined, 'trigger-0');
+    expect(stranger.response).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/not on the roster/) });
+    expect(opened).toHaveLength(0);
+    // Slack refuses to open it (the trigger lives 3 s): the clicker is told, nothing changes.
+    const late = await click(SLACK['duty-engineer'], resolve, undefined, 'expired');
+    expect(late.response).toMatchObject({
+      response_type: 'ephemeral',
+      text: 'could not open the resolve form (expired_trigger_id); resolve with `release-watch resolve`',
+    });
+
+    const clicked = await click(SLACK['duty-engineer'], resolve, undefined, 'trigger-1');
+    expect(clicked.json).toEqual({ ok: true, form: 'opened' });
+    expect(clicked.response).toBeUndefined();
+    const form = opened.at(-1)!;
+    expect(form).toMatchObject({
+      auth: `Bearer ${BOT_TOKEN}`,
+      trigger_id: 'trigger-1',
+      view: { type: 'modal', callback_id: 'rw-resolve' },
+    });
+    expect((await watchStatusOf(env.client, id)).incidents[0].state).toBe('open');
+
+    // What Slack posts when the form is submitted: the view back, with what was typed into it.
+    const typed = { root_cause: 'a cache key without the tenant', resolution: 'keyed the cache by tenant', follow_up: 'a test per tenant' };
+    const submission = {
+      type: 'view_submission',
+      user: { id: SLACK['duty-engineer'] },
+      view: {
+        ...form.view,
+        state: { values: Object.fromEntries(Object.entries(typed).map(([k, v]) => [k, { [k]: { type: 'plain_text_input', value: v } }])) },
+      },
+    };
+    const submitted = await post(submission);
+    expect(submitted).toMatchObject({ status: 200, text: '' });
+    expect(submitted.response).toEqual({
+      replace_original: true,
+      text: `Incident 1 of ${id} resolved by <@U0DUTY1> (duty-engineer)\nRoot cause: a cache key without the tenant`,
+    });
+    await incidentIn(id, 'resolved');
+    expect(await env.client.workflow.getHandle(incident.id).query(incidentQuery)).toMatchObject({
+      resolvedBy: 'duty-engineer',
+      resolvedVia: 'slack',
+      rootCause: typed.root_cause,
+      resolution: typed.resolution,
+      followUp: typed.follow_up,
+    });
+    // Submitted again (another timestamp): the incident's refusal, shown in the form.
+    const again = await post(submission, Math.floor(Date.now() / 1000) - 1);
+    expect(again.json).toEqual({ response_action: 'errors', errors: { root_cause: `${id} refused: incident 1 is already resolved` } });
   });
 });
 
