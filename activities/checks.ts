@@ -5,13 +5,32 @@ import { performance } from 'node:perf_hooks';
 import { clip, holds, judge, metricBands, valueOf } from '../core/conditions';
 import type { CheckRequest, CheckResult } from '../core/messages';
 import { VarError, type Env } from '../core/vars';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { probeKind } from '../probes';
+import { inSpan } from '../worker/tracing';
 import { activityContext, cancellationSignal, isResourceExhaustion } from '../probes/runtime';
 import type { Observation, ProbeContext } from '../probes/types';
 
 const MAX_EVIDENCE = 2_000;
 
 export function createRunCheck(env: Env) {
+  const run = runCheckWith(env);
+  // One span per probe under its tier run's (a no-op when tracing is off): the check, its kind and outcome.
+  return async function runCheck(req: CheckRequest): Promise<CheckResult> {
+    return inSpan(
+      `probe ${req.checkId}`,
+      { 'rw.check': req.checkId, 'rw.probe.kind': req.check.probe.kind, 'rw.hour': req.hour },
+      async (span) => {
+        const result = await run(req);
+        span.setAttribute('rw.outcome', result.outcome);
+        if (result.outcome === 'fail') span.setStatus({ code: SpanStatusCode.ERROR, message: result.reason.slice(0, 200) });
+        return result;
+      },
+    );
+  };
+}
+
+function runCheckWith(env: Env) {
   return async function runCheck(req: CheckRequest): Promise<CheckResult> {
     const startedAt = new Date().toISOString();
     const started = performance.now();

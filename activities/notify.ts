@@ -2,6 +2,7 @@
 // done (and sinks that refused the message for good) are kept in the heartbeat details, so a retried
 // attempt skips them, and the sinks that can dedupe are given the stable event id (file: seen ids;
 // webhook: Idempotency-Key; PagerDuty: dedup_key per incident).
+import { inSpan } from '../worker/tracing';
 import type { Notification } from '../core/messages';
 import { resolvePlanText, type Env } from '../core/vars';
 import type { Plan } from '../plan/schema';
@@ -68,7 +69,9 @@ export function createNotify(env: Env) {
       }
       try {
         const text = (t: string) => resolvePlanText(t, req.vars ?? {}, env);
-        const outcome = await kind.deliver(sink, req.notification, { env, text, signal: ctx?.cancellationSignal, document: req.document });
+        const outcome = await inSpan(`deliver ${kind.kind}`, { 'rw.sink': kind.kind, 'rw.notification': req.notification.kind }, () =>
+          kind.deliver(sink, req.notification, { env, text, signal: ctx?.cancellationSignal, document: req.document }),
+        );
         if (outcome === 'delivered') {
           done.add(name);
           result.delivered.push(name);

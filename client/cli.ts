@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { projectRoot } from '../config/paths';
 import { registerAnswers } from './commands/answers';
-import { Usage } from './commands/common';
+import { flushTracing, Usage } from './commands/common';
 import { registerOperate } from './commands/operate';
 import { registerPlans } from './commands/plans';
 import { registerWatch } from './commands/watch';
@@ -72,8 +72,10 @@ export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);
+    await flushTracing();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
+    await flushTracing().catch(() => undefined);
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const f = failure(err);
     if (json) {

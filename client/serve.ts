@@ -30,6 +30,7 @@ import { chatRoutes, type ChatOptions } from './chat/routes';
 import { watchPlanReader } from './chat/plan-of';
 import { SLACK_SIGNING_SECRET_ENV } from './chat/slack-verify';
 import { relayKeyFromEnv } from './chat/relay';
+import { clientTracing, flushTracing } from './commands/common';
 import { SLACK_API_URL_ENV, SLACK_BOT_TOKEN_ENV } from './chat/slack-resolve-form';
 import { PAGERDUTY_WEBHOOK_SECRET_ENV } from './chat/pagerduty-verify';
 
@@ -452,7 +453,12 @@ export async function runServe(o: ServeCliOptions, env: NodeJS.ProcessEnv = proc
   const target = temporalTarget(env);
   // Lazy: the endpoint comes up (and /healthz says so) even while Temporal is down.
   const connection = Connection.lazy({ address: target.address, tls: target.tls, apiKey: target.apiKey });
-  const client = new Client({ connection, namespace: target.namespace });
+  // A watch started by a deploy joins the deploy request's trace when tracing is on (worker/tracing.ts).
+  const client = new Client({
+    connection,
+    namespace: target.namespace,
+    interceptors: { workflow: await clientTracing('release-watch-serve') },
+  });
   const backend = temporalBackend(client, target, { env });
   const slackSigningSecret = env[SLACK_SIGNING_SECRET_ENV]?.trim() || undefined;
   const pagerDutySecret = env[PAGERDUTY_WEBHOOK_SECRET_ENV]?.trim() || undefined;
@@ -499,4 +505,5 @@ export async function runServe(o: ServeCliOptions, env: NodeJS.ProcessEnv = proc
     process.on('SIGTERM', shutdown);
   });
   await connection.close();
+  await flushTracing();
 }

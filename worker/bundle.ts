@@ -57,3 +57,17 @@ export const bundleOptions: Pick<BundleOptions, 'workflowsPath' | 'preloadModule
   preloadModules,
   workflowInterceptorModules,
 };
+
+/**
+ * The same code with OpenTelemetry's workflow interceptors (worker/tracing.ts), for a worker that traces.
+ * They add spans and trace headers, never a command, so a traced worker runs the same version as an
+ * untraced one (worker/code.ts gives both the untraced code's build ID). Not preloaded: they keep the
+ * workflow's tracer in module scope.
+ */
+export const tracedBundleOptions: typeof bundleOptions = {
+  ...bundleOptions,
+  workflowInterceptorModules: [
+    ...workflowInterceptorModules,
+    require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+  ],
+};

@@ -6,15 +6,16 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { bundleOptions } from './bundle';
+import { bundleOptions, tracedBundleOptions } from './bundle';
 
 export interface WorkflowCode {
   bundle: WorkflowBundle;
   buildId: string;
 }
 
-/** Where `npm run build` leaves the bundle beside the compiled JavaScript. */
+/** Where `npm run build` leaves the bundles beside the compiled JavaScript. */
 export const PREBUILT_BUNDLE = join(__dirname, '..', 'workflow-bundle.js');
+export const PREBUILT_TRACED_BUNDLE = join(__dirname, '..', 'workflow-bundle-traced.js');
 
 /** `rw-` and 16 hex digits of the SHA-256 of the bundle without its source map (which holds file paths). */
 export function buildIdOf(code: string): string {
@@ -25,17 +26,29 @@ export function buildIdOf(code: string): string {
 const quiet = () => undefined;
 const logger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error };
 
-let cached: Promise<WorkflowCode> | undefined;
+const cached = new Map<boolean, Promise<string>>();
+
+/** The bundle's code: prebuilt by `npm run build` for the compiled CLI, else bundled now from the sources. */
+function bundled(traced: boolean): Promise<string> {
+  let code = cached.get(traced);
+  if (!code) {
+    const file = traced ? PREBUILT_TRACED_BUNDLE : PREBUILT_BUNDLE;
+    const prebuilt = __filename.endsWith('.js') && existsSync(file);
+    code = prebuilt
+      ? Promise.resolve(readFileSync(file, 'utf8'))
+      : bundleWorkflowCode({ ...(traced ? tracedBundleOptions : bundleOptions), logger }).then((b) => b.code);
+    cached.set(traced, code);
+  }
+  return code;
+}
 
 /**
- * The compiled CLI (dist/) runs the bundle `npm run build` made from the same sources; run from
- * TypeScript, the workflows are bundled now. Both give the same build ID for the same sources.
+ * The workflow code a worker runs and its build ID. The compiled CLI (dist/) runs the bundle `npm run
+ * build` made from the same sources; run from TypeScript, the workflows are bundled now. Both give the
+ * same build ID for the same sources. `traced` adds OpenTelemetry's workflow interceptors and keeps the
+ * untraced code's build ID: tracing changes no command, so traced and untraced workers are one version.
  */
-export function workflowCode(): Promise<WorkflowCode> {
-  cached ??= (async () => {
-    const prebuilt = __filename.endsWith('.js') && existsSync(PREBUILT_BUNDLE);
-    const code = prebuilt ? readFileSync(PREBUILT_BUNDLE, 'utf8') : (await bundleWorkflowCode({ ...bundleOptions, logger })).code;
-    return { bundle: { code }, buildId: buildIdOf(code) };
-  })();
-  return cached;
+export async function workflowCode(opts: { traced?: boolean } = {}): Promise<WorkflowCode> {
+  const buildId = buildIdOf(await bundled(false));
+  return { bundle: { code: opts.traced ? await bundled(true) : await bundled(false) }, buildId };
 }

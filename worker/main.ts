@@ -2,6 +2,7 @@
 import { currentBuildId, makeCurrent } from './versions';
 import type { Duration } from '@temporalio/common';
 import { installTelemetry, type TelemetryOptions } from './telemetry';
+import { startTracing, tracesUrl } from './tracing';
 import { connectWorker, createWorker, type WorkerOverrides } from './worker';
 
 export interface RunWorkerOptions {
@@ -19,6 +20,8 @@ export interface RunWorkerOptions {
   stickyTimeout?: string;
   /** Serve Prometheus metrics on host:port; log as JSON or text (worker/telemetry.ts). */
   telemetry?: TelemetryOptions;
+  /** Where to send traces over OTLP/HTTP (a collector's base URL); else OTEL_EXPORTER_OTLP_ENDPOINT; else no tracing. */
+  otlp?: string;
 }
 
 /** The SDK settings a fleet of watches is tuned with (docs/production.md). */
@@ -38,11 +41,15 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     ((line: string) =>
       process.stderr.write(`${json ? JSON.stringify({ time: new Date().toISOString(), level: 'info', message: line }) : line}\n`));
   if (opts.telemetry) installTelemetry(opts.telemetry);
+  const traces = tracesUrl(opts.otlp);
+  const tracing = traces ? startTracing(traces, 'release-watch-worker') : undefined;
   const { connection, namespace } = await connectWorker();
   if (opts.telemetry?.metrics) say(`worker: metrics at http://${opts.telemetry.metrics}/metrics`);
+  if (traces) say(`worker: traces to ${traces} (OTLP/HTTP)`);
   const setup = await createWorker(connection, namespace, {
     ...(opts.unversioned ? { versioning: 'unversioned' } : {}),
     overrides: tuning(opts),
+    ...(tracing ? { tracing } : {}),
   });
   const { worker, buildId, deployment } = setup;
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM.
@@ -69,6 +76,8 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   }
   await running;
   await connection.close();
+  // The spans of the last tasks, before the process ends.
+  await tracing?.shutdown();
 }
 
 if (require.main === module) {

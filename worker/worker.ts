@@ -1,11 +1,17 @@
 // A worker: one task queue, the watch and incident workflows and every activity, run as a version of the
 // release-watch Worker Deployment (its build ID a digest of the workflow code). Watches and incidents are
 // pinned to the version they start on, so an upgrade never hands a running watch to other code.
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { temporalTarget } from '../config/connection';
 import { TASK_QUEUE } from '../workflows/definitions';
 import { workflowCode, type WorkflowCode } from './code';
+import type { Tracing } from './tracing';
 import { deploymentName } from './versions';
 
 /** How long a shutdown may take before the worker is stopped regardless. */
@@ -28,17 +34,20 @@ export interface WorkerChoices {
   /** Other workflow code than this checkout's (a test's second version). */
   code?: WorkflowCode;
   overrides?: WorkerOverrides;
+  /** Trace workflows and activities to this OTLP exporter (worker/tracing.ts). */
+  tracing?: Tracing;
 }
 
 export async function createWorker(connection: NativeConnection, namespace: string, opts: WorkerChoices = {}): Promise<WorkerSetup> {
   const versioning = opts.versioning ?? { deployment: deploymentName() };
-  const code = opts.code ?? (await workflowCode());
+  const code = opts.code ?? (await workflowCode({ traced: opts.tracing !== undefined }));
   const worker = await Worker.create({
     connection,
     namespace,
     taskQueue: TASK_QUEUE,
     activities: createActivities({ env: process.env }),
     workflowBundle: code.bundle,
+    ...(opts.tracing ? tracedWorker(opts.tracing) : {}),
     // A shutdown that does not finish (the SDK core can start one itself) ends the process rather
     // than leave a worker that polls nothing; the process manager then starts a fresh one.
     shutdownForceTime: SHUTDOWN_FORCE_TIME,
@@ -55,6 +64,21 @@ export async function createWorker(connection: NativeConnection, namespace: stri
     ...opts.overrides,
   });
   return { worker, buildId: code.buildId, ...(versioning === 'unversioned' ? {} : { deployment: versioning.deployment }) };
+}
+
+/** A traced worker's activity interceptors (a span per activity, its trace from the workflow's headers) and the workflows' span exporter. */
+function tracedWorker(tracing: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  return {
+    interceptors: {
+      activity: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+    },
+    sinks: { exporter: makeWorkflowExporter(tracing.processor, tracing.resource) },
+  };
 }
 
 export async function connectWorker(): Promise<{ connection: NativeConnection; namespace: string }> {

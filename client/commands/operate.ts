@@ -48,6 +48,10 @@ export function registerOperate(program: Command): void {
     .option('--sticky-timeout <duration>', "how long a cached watch's task waits for this worker before another takes it (e.g. 5s)")
     .option('--metrics <host:port>', "serve Prometheus metrics (the SDK's and release-watch's) at http://host:port/metrics")
     .option('--log-format <format>', 'text (quiet, for people) or json (one object per line, for machines)', 'text')
+    .option(
+      '--otlp <url>',
+      'send traces (the watch, its incidents, each activity, probe and delivery) to this OTLP/HTTP collector, e.g. http://collector:4318; default: $OTEL_EXPORTER_OTLP_ENDPOINT, else none',
+    )
     .option('--log-level <level>', 'trace, debug, info, warn or error (default: warn for text, info for json)')
     .addHelpText(
       'after',
@@ -62,7 +66,8 @@ probes run on the worker's machine: run it where the service's logs and tools ar
 Examples:
   TEMPORAL_ADDRESS=localhost:7233 release-watch worker --plans plans
   release-watch worker --make-current        # the new release takes new watches; the old one drains
-  release-watch worker --metrics 0.0.0.0:9464 --log-format json`,
+  release-watch worker --metrics 0.0.0.0:9464 --log-format json
+  release-watch worker --otlp http://otel-collector:4318   # and OTEL_EXPORTER_OTLP_ENDPOINT for the CLI and serve`,
     )
     .action(
       async (o: {
@@ -77,6 +82,7 @@ Examples:
         metrics?: string;
         logFormat: string;
         logLevel?: string;
+        otlp?: string;
       }) => {
         if (o.stickyTimeout !== undefined && !isDuration(o.stickyTimeout))
           throw new Usage(`--sticky-timeout must be a duration such as 5s (got "${o.stickyTimeout}")`);
@@ -84,6 +90,13 @@ Examples:
         const metricsError = o.metrics === undefined ? undefined : metricsAddressError(o.metrics);
         if (metricsError) throw new Usage(metricsError);
         if (o.logFormat !== 'text' && o.logFormat !== 'json') throw new Usage(`--log-format must be text or json (got "${o.logFormat}")`);
+        const { tracesUrl, TracingError } = await import('../../worker/tracing');
+        try {
+          tracesUrl(o.otlp);
+        } catch (err) {
+          if (err instanceof TracingError) throw new Usage(err.message);
+          throw err;
+        }
         const logLevel = o.logLevel === undefined ? undefined : parseLogLevel(o.logLevel);
         if (o.logLevel !== undefined && !logLevel)
           throw new Usage(`--log-level must be trace, debug, info, warn or error (got "${o.logLevel}")`);
