@@ -176,7 +176,10 @@ describe('parseInteraction', () => {
     const ack = buttonValue({ kind: 'ack', watchId: 'w', incident: 1 });
     expect(parseInteraction('nothing=1')).toEqual({ ok: false, reason: 'body has no payload= field' });
     expect(parseInteraction('payload=%7B')).toEqual({ ok: false, reason: 'payload is not JSON' });
-    expect(parseInteraction(click(ack, { type: 'view_submission' }))).toMatchObject({ reason: expect.stringMatching(/not block_actions/) });
+    expect(parseInteraction(click(ack, { type: 'view_closed' }))).toMatchObject({
+      reason: 'payload type "view_closed" is not block_actions or view_submission',
+    });
+    expect(parseInteraction(click(ack, { type: 'view_submission' }))).toMatchObject({ reason: 'payload has no view' });
     expect(parseInteraction(click(ack, { user: {} }))).toMatchObject({ reason: 'payload has no user.id' });
     expect(parseInteraction(click(ack, { response_url: 'file:///etc/passwd' }))).toMatchObject({ reason: expect.stringMatching(/http/) });
     expect(parseInteraction(click('{"kind":"ack","watchId":"w"}'))).toMatchObject({ reason: expect.stringMatching(/no incident number/) });
