@@ -10,6 +10,8 @@ export interface WorkerConfig {
   /** A workflow bundle written by the parent (bundled once). */
   bundlePath: string;
   maxCachedWorkflows: number;
+  /** Trace to this OTLP/HTTP URL as `worker --otlp` does (the bundle must then be the traced one). */
+  otlpUrl?: string;
 }
 
 export interface WorkerStats {
@@ -97,12 +99,14 @@ async function main(config: WorkerConfig): Promise<void> {
   // SIGINT/SIGTERM (a Ctrl-C reaches the whole process group) shut the worker down gracefully.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: config.address });
+  const traced = config.otlpUrl ? await tracedOptions(config.otlpUrl) : {};
   const worker = await Worker.create({
     connection,
     taskQueue: config.taskQueue,
     workflowBundle: { codePath: config.bundlePath },
     activities: benchActivities(),
     maxCachedWorkflows: config.maxCachedWorkflows,
+    ...traced,
   });
   const send = (m: FromWorker) => process.send?.(m);
   process.on('message', (m: ToWorker) => {
@@ -134,6 +138,13 @@ async function main(config: WorkerConfig): Promise<void> {
   await running;
   await connection.close();
   send({ type: 'stopped' });
+}
+
+/** A traced worker's interceptors and span sink: the ones `worker --otlp` runs with. */
+async function tracedOptions(url: string) {
+  const { startTracing } = await import('../worker/tracing');
+  const { tracedWorker } = await import('../worker/worker');
+  return tracedWorker(startTracing(url, 'release-watch-bench-worker'));
 }
 
 if (require.main === module) {

@@ -67,7 +67,7 @@ export async function createWorker(connection: NativeConnection, namespace: stri
 }
 
 /** A traced worker's activity interceptors (a span per activity, its trace from the workflow's headers) and the workflows' span exporter. */
-function tracedWorker(tracing: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+export function tracedWorker(tracing: Tracing): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   return {
     interceptors: {
       activity: [
