@@ -22,11 +22,16 @@ export function generateKeyPair(): KeyPair {
 }
 
 /** Writes a secret key file readable by its owner only; an existing file is never overwritten. */
-export function writeKeyFile(path: string, person: string | undefined, pair: KeyPair): void {
+export function writeKeyFile(
+  path: string,
+  person: string | undefined,
+  pair: KeyPair,
+  planPath = `people.${person ?? '<id>'}.publicKey`,
+): void {
   if (existsSync(path)) throw new KeyError(`${path} exists: not overwriting a key (choose another --out)`);
   const text = [
     `# release-watch Ed25519 secret key${person ? ` for ${person}` : ''}: keep it private`,
-    `# public key (put it in the plan under people.${person ?? '<id>'}.publicKey): ${pair.publicKey}`,
+    `# public key (put it in the plan under ${planPath}): ${pair.publicKey}`,
     pair.secretKey,
     '',
   ].join('\n');

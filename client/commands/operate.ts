@@ -246,22 +246,30 @@ Examples:
     )
     .requiredOption('--out <file>', 'where to write the secret key (never overwritten)')
     .option('--person <id>', "whose key it is (a person of the plan), for the file's comment and the plan line printed")
+    .option('--relay <channel>', "a relay's key instead (slack or pagerduty): serve signs answers from there with it (docs/chat.md)")
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      `\nExamples:\n  release-watch keygen --person release-captain --out ~/.release-watch/release-captain.key\n  release-watch decide watch-symphony-v1.0 --checkpoint 12h --decision continue --by release-captain --key ~/.release-watch/release-captain.key`,
+      `\nExamples:\n  release-watch keygen --person release-captain --out ~/.release-watch/release-captain.key\n  release-watch decide watch-symphony-v1.0 --checkpoint 12h --decision continue --by release-captain --key ~/.release-watch/release-captain.key\n  release-watch keygen --relay slack --out /etc/release-watch/relay.key   # then RELEASE_WATCH_RELAY_KEY_FILE for serve`,
     )
-    .action(async (o: { out: string; person?: string; json?: boolean }) => {
+    .action(async (o: { out: string; person?: string; relay?: string; json?: boolean }) => {
+      if (o.relay !== undefined && o.relay !== 'slack' && o.relay !== 'pagerduty')
+        throw new Usage(`--relay must be slack or pagerduty (got "${o.relay}")`);
+      if (o.relay && o.person) throw new Usage("--relay and --person: a key is either a relay's or a person's");
       const { generateKeyPair, writeKeyFile } = await keys();
       const pair = generateKeyPair();
-      writeKeyFile(o.out, o.person, pair);
+      if (o.relay) writeKeyFile(o.out, `the ${o.relay} relay`, pair, `relays.${o.relay}.publicKey`);
+      else writeKeyFile(o.out, o.person, pair);
+      const planLines = o.relay
+        ? [`  relays:`, `    ${o.relay}: { publicKey: ${pair.publicKey}, people: [<who it may answer for>] }`]
+        : [`  people:`, `    ${o.person ?? '<id>'}: { name: ..., publicKey: ${pair.publicKey} }`];
       print(!!o.json, { publicKey: pair.publicKey, secretKeyFile: o.out }, () =>
         [
           `secret key written to ${o.out} (mode 600)`,
           `public key: ${pair.publicKey}`,
           `in the plan:`,
-          `  people:`,
-          `    ${o.person ?? '<id>'}: { name: ..., publicKey: ${pair.publicKey} }`,
+          ...planLines,
+          ...(o.relay ? [`for serve: RELEASE_WATCH_RELAY_KEY_FILE=${o.out}`] : []),
         ].join('\n'),
       );
     });
