@@ -331,7 +331,7 @@ Answers from chat and pager (docs/chat.md), each on when its secret is set:
   RELEASE_WATCH_SLACK_BOT_TOKEN            optional: Resolve opens a form for the root cause
   RELEASE_WATCH_PAGERDUTY_WEBHOOK_SECRET   POST /pagerduty/webhook (acknowledged, resolved)
   RELEASE_WATCH_RELAY_KEY_FILE             the relay key that signs those answers for plans with
-                                           signed approvals (release-watch keygen --out relay.key)
+                                           signed approvals (release-watch keygen --relay slack --out relay.key)
 
 Examples:
   export RELEASE_WATCH_WEBHOOK_SECRET=$(openssl rand -hex 32)
