@@ -572,16 +572,23 @@ export async function buildLedger(inp: Inputs): Promise<Ledger> {
     // Deadlines run from when the watch saw the failure (openedAt, its workflow task's time); the
     // incident exists only once that task completed, so it cannot page before its own start.
     const opening: Interval = [input?.openedAt ?? 0, runs[0]?.events[0]?.t ?? 0];
+    // When the incident took each answer: a signal when it arrived (the next task sees it); an update
+    // (acknowledge, resolve) when the task that accepted it started, since it came with that task and
+    // its handler ran before the task looked at the clock.
     const leftOpen = runs
-      .flatMap((r) => r.events)
-      .filter((e) =>
-        e.kind === 'workflowExecutionSignaled'
-          ? e.a.signalName === 'ack' ||
-            e.a.signalName === 'resolve' ||
-            (e.a.signalName === 'check' && decode<{ healthy: boolean }>(e.a.input?.payloads?.[0])?.healthy)
-          : e.kind === 'workflowExecutionUpdateAccepted',
-      )
-      .map((e) => e.t)
+      .flatMap((r) => {
+        let taskStart = 0;
+        return r.events.flatMap((e) => {
+          if (e.kind === 'workflowTaskStarted') taskStart = e.t;
+          if (e.kind === 'workflowExecutionUpdateAccepted') return [taskStart || e.t];
+          const answered =
+            e.kind === 'workflowExecutionSignaled' &&
+            (e.a.signalName === 'ack' ||
+              e.a.signalName === 'resolve' ||
+              (e.a.signalName === 'check' && decode<{ healthy: boolean }>(e.a.input?.payloads?.[0])?.healthy));
+          return answered ? [e.t] : [];
+        });
+      })
       .sort((a, b) => a - b);
     // Workflow tasks the incident completed, by the time each started: one that started after a
     // deadline saw its timer.
