@@ -152,6 +152,20 @@ test.each((corpus.pagerduty as PagerDutyCase[]).map((c) => [c.name, c] as const)
   expect(sent.length).toBe(before);
 });
 
+/** Posts `body` to the Slack route, signed now with the right secret. */
+function postSigned(body: string): Promise<Response> {
+  const ts = Math.floor(Date.now() / 1000);
+  return fetch(`${base}/slack/interactions`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Slack-Request-Timestamp': String(ts),
+      'X-Slack-Signature': slackSignature(SLACK_SECRET, ts, body),
+    },
+    body,
+  });
+}
+
 test('a good click does send (the corpus would show a send)', async () => {
   const body = new URLSearchParams({
     payload: JSON.stringify({
@@ -161,32 +175,14 @@ test('a good click does send (the corpus would show a send)', async () => {
       actions: [{ value: JSON.stringify({ kind: 'ack', watchId: WATCH, incident: 2 }) }],
     }),
   }).toString();
-  const ts = Math.floor(Date.now() / 1000);
-  const res = await fetch(`${base}/slack/interactions`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'X-Slack-Request-Timestamp': String(ts),
-      'X-Slack-Signature': slackSignature(SLACK_SECRET, ts, body),
-    },
-    body,
-  });
+  const res = await postSigned(body);
   expect(res.status).toBe(200);
   expect(sent.at(-1)).toEqual([WATCH, 'ack', { incident: '2', by: 'duty-engineer', via: 'slack' }]);
 });
 
 test('a good resolve form does send, and Slack is answered with an empty body (which closes the form)', async () => {
   const body = new URLSearchParams({ payload: JSON.stringify(formPayload({ name: 'good', form: {}, status: 200 })) }).toString();
-  const ts = Math.floor(Date.now() / 1000);
-  const res = await fetch(`${base}/slack/interactions`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
-      'X-Slack-Request-Timestamp': String(ts),
-      'X-Slack-Signature': slackSignature(SLACK_SECRET, ts, body),
-    },
-    body,
-  });
+  const res = await postSigned(body);
   expect(res.status).toBe(200);
   expect(await res.text()).toBe('');
   expect(sent.at(-1)).toEqual([
