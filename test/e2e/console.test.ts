@@ -248,7 +248,9 @@ test('the console: sign in, the board, a watch followed live through a failure, 
   const sent = page.waitForRequest((r) => r.url().endsWith('/emergency') && r.method() === 'POST');
   await page.selectOption(`${restart} select[name=by]`, 'duty-engineer');
   await page.fill(`${restart} [name=reason]`, 'clear the cache');
-  expect(await submit(restart)).toMatch(/^accepted: request \d+: restart-services (running|done)$/);
+  const restarted = await submit(restart);
+  expect(restarted).toMatch(/^accepted: request \d+: restart-services (running|done)$/);
+  const restartSeq = Number(/request (\d+)/.exec(restarted)![1]);
   const signed = JSON.parse((await sent).postData()!);
   expect(signed.signature.nonce).toMatch(/^[0-9a-f]{32}$/);
   // restart-services has a verify check that runs after the lever is done: wait for it too, so
@@ -256,7 +258,9 @@ test('the console: sign in, the board, a watch followed live through a failure, 
   const before = await waitForStatus(
     env.client,
     watchId,
-    (s) => s.levers.every((r) => r.state !== 'running') && s.levers.some((r) => r.lever === 'restart-services' && r.verify),
+    // By its own seq: the watch may have run restart-services before (seen in CI, where an earlier
+    // request's verify satisfied the wait and this one's landed between the two reads).
+    (s) => s.levers.every((r) => r.state !== 'running') && s.levers.some((r) => r.seq === restartSeq && r.verify),
     'the restart and its verify check to finish',
   );
   const replay = await post('emergency', signed);
