@@ -62,7 +62,10 @@ export async function planFromHistory(
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     const failure = replayFailureReason(message);
-    const at = /HistoryEvent\(id: (\d+)/.exec(message)?.[1];
+    const named = /HistoryEvent\(id: (\d+)/.exec(message)?.[1];
+    // Some nondeterminism errors name no event ("Activity type of scheduled event 'runTier' does not
+    // match ... 'notify'"): the task is then found by replaying ever longer parts of the history.
+    const at = named ?? (/\[TMPRL1100\]/.test(message) ? await firstDivergentTask(workflowId, history, bundle) : undefined);
     if (!at) {
       throw new Refused(
         `${workflowId} does not replay, but not on a history event, so a reset would not help (fix the workflow code): ${failure}`,
@@ -80,7 +83,9 @@ export async function planFromHistory(
         e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED &&
         e.workflowTaskFailedEventAttributes?.cause ===
           temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR &&
-        (e.workflowTaskFailedEventAttributes?.failure?.message ?? '').includes(`HistoryEvent(id: ${failsAt},`),
+        (named
+          ? (e.workflowTaskFailedEventAttributes?.failure?.message ?? '').includes(`HistoryEvent(id: ${failsAt},`)
+          : Number(e.eventId) > failsAt),
     );
     const redone = {
       events: dropped.length,
@@ -123,6 +128,41 @@ export async function planFromHistory(
 /** The core's one-line reason ("[TMPRL1100] Nondeterminism error: ...") out of the long dump the SDK wraps it in. */
 export function replayFailureReason(message: string): string {
   return /\[TMPRL\d+\][^"]*/.exec(message)?.[0] ?? message;
+}
+
+/**
+ * The first event of the commands of the first workflow task whose commands this code does not
+ * reproduce: the smallest history prefix that fails to replay, found by bisection over the completed
+ * workflow tasks. Each prefix ends at the task started after the one it checks, so the SDK compares that
+ * task's commands with the events that recorded them.
+ */
+async function firstDivergentTask(
+  workflowId: string,
+  history: temporal.api.history.v1.IHistory,
+  bundle: WorkflowBundle,
+): Promise<number | undefined> {
+  const { Worker } = await import('@temporalio/worker');
+  const events = history.events ?? [];
+  const completed = events.flatMap((e, ix) => (e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED ? [ix] : []));
+  const prefixThrough = (ix: number) => {
+    const next = events.findIndex((e, j) => j > ix && e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+    return { events: next < 0 ? events : events.slice(0, next + 1) };
+  };
+  const replays = async (ix: number) =>
+    Worker.runReplayHistory({ workflowBundle: bundle, replayName: `repair ${workflowId} to ${ix}` }, prefixThrough(ix), workflowId).then(
+      () => true,
+      () => false,
+    );
+  // completed[lo] replays (or lo = -1), completed[hi] does not.
+  let lo = -1;
+  let hi = completed.length - 1;
+  if (hi < 0 || (await replays(completed[hi]))) return undefined;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (await replays(completed[mid])) lo = mid;
+    else hi = mid;
+  }
+  return Number(events[completed[hi]].eventId) + 1;
 }
 
 function lastTaskCompletedBefore(events: Event[], eventId: number): number | undefined {

@@ -16,7 +16,7 @@ import { demoPlan, PLANS } from '../helpers/plans';
 import { workflowBundle } from '../helpers/servers';
 import { shortPlan } from '../helpers/world';
 import { at, chaosConfig, ChaosWorld, drawSchedule, KillTarget, Over, PATHS, PlannedKill, until } from './harness';
-import { buildLedger, checkResults, DeadlineFire, fetchRuns, Ledger } from './ledger';
+import { buildLedger, checkResults, DeadlineFire, Ev, fetchRuns, Ledger } from './ledger';
 
 let cfg = chaosConfig();
 let schedule = drawSchedule(cfg);
@@ -45,8 +45,9 @@ test(`chaos (${cfg.long ? 'long' : 'bounded'}, seed ${cfg.seed}): nothing lost, 
   } catch (err) {
     // A run that met the SDK's update-ordering bug (test/replay/upstream.test.ts) proves nothing about
     // this code either way: say so, repair it as the README says (a repair that fails fails the test),
-    // keep its folder, and prove it again on another seed. A seed asked for by CHAOS_SEED is never swapped.
-    const upstream = process.env.CHAOS_SEED ? undefined : await upstreamBugIn(err);
+    // keep its folder, and prove it again on another seed. A seed asked for by CHAOS_SEED is never swapped,
+    // unless CHAOS_SWAP=1 asks to see that repair on it.
+    const upstream = process.env.CHAOS_SEED && process.env.CHAOS_SWAP !== '1' ? undefined : await upstreamBugIn(err);
     if (!upstream) throw err;
     const first = cfg.seed;
     console.log(`chaos seed ${first} met the known SDK bug (${upstream.where}). Failure:\n${String((err as Error)?.message ?? err)}`);
@@ -77,8 +78,29 @@ async function upstreamBugIn(err: unknown): Promise<{ id: string; where: string 
     const events = id === current.workflowId ? watchEvents : await eventsOf(id);
     const hit = events.find((e) => e.kind === 'workflowTaskFailed' && signature.test(String(e.a.failure?.message ?? '')));
     if (hit) return { id, where: `${id} event ${hit.id}: a workflow task failed on it` };
+    const late = await lateEventsFace(id, events);
+    if (late) return { id, where: late };
   }
   return undefined;
+}
+
+/**
+ * The same bug's other face (README, "Known SDK bug"): a query that waited on a killed worker's sticky
+ * queue reaches a fresh worker after a workflow task was started elsewhere; the SDK core runs that task's
+ * events for the query, and the worker's next real task sends the commands they made ahead of its own.
+ * A replay runs those events in one task, so the commands come in another order: a nondeterminism error
+ * on the task that followed a timed-out one.
+ */
+async function lateEventsFace(id: string, events: Ev[]): Promise<string | undefined> {
+  const failed = events.find((e) => e.kind === 'workflowTaskFailed' && /\[TMPRL1100\]/.test(String(e.a.failure?.message ?? '')));
+  if (!failed) return undefined;
+  const plan = await planRepair(current!.client, id, await workflowBundle()).catch(() => undefined);
+  if (!plan?.resetTo) return undefined;
+  const before = events.filter((e) => e.id < plan.resetTo!);
+  const lastCompleted = [...before].reverse().find((e) => e.kind === 'workflowTaskCompleted')?.id ?? 0;
+  const timedOut = before.find((e) => e.id > lastCompleted && e.kind === 'workflowTaskTimedOut');
+  if (!timedOut) return undefined;
+  return `${id} event ${failed.id}: the commands of the task that completed at event ${plan.resetTo}, after the task that timed out at event ${timedOut.id}, do not replay`;
 }
 
 /** Repairs the workflow that met the bug and waits until a query, which replays it, is answered; a repair that fails fails the test. */

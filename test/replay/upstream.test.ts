@@ -13,6 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { planFromHistory } from '../../client/repair';
+import { workflowBundle } from '../helpers/servers';
 
 const FILE = join(__dirname, '..', 'histories', 'upstream', 'query-bug-round.json.gz');
 const WORKFLOW_ID = 'query-bug-6-1796441244802';
@@ -49,4 +50,31 @@ test('`release-watch repair` plans the reset that recovers it: back to the task 
   expect(plan.failure).toBe(
     '[TMPRL1100] Nondeterminism error: Update machine does not handle this event: HistoryEvent(id: 10, ActivityTaskScheduled)',
   );
+});
+
+// The other face (docs/sdk-query-bug.md): a real watch from the chaos suite (seed 704881914). A query
+// waited on a killed worker's sticky queue; a fresh worker took it after the next task had been started
+// by the killed one (event 196, timed out at 197), ran that task's events (two timers) for the query, and
+// sent the tier run they started ahead of the notification its own task (201) made when a lever's pull
+// timed out. A replay runs all those events in task 201, notification first.
+const WATCH = join(__dirname, '..', 'histories', 'upstream', 'late-events-watch.json.gz');
+const WATCH_ID = 'watch-symphony-v6.chaos.704881914';
+const watchJson = () =>
+  JSON.parse(gunzipSync(readFileSync(WATCH)).toString('utf8')) as { events: Array<{ eventId: string; eventType: string }> };
+
+test('the recorded shape of the other face: after a timed-out task, the next task scheduled a tier run before a notification', () => {
+  const events = watchJson().events;
+  const byId = (id: number) => events.find((e) => Number(e.eventId) === id)!.eventType;
+  expect(byId(197)).toBe('EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT');
+  expect(byId(202)).toBe('EVENT_TYPE_WORKFLOW_TASK_COMPLETED');
+  expect([byId(203), byId(204)]).toEqual(['EVENT_TYPE_ACTIVITY_TASK_SCHEDULED', 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED']);
+});
+
+test('known upstream bug, other face: that watch does not replay, and `release-watch repair` finds the task by bisection (the error names no event)', async () => {
+  const watchHistory = historyFromJSON(watchJson());
+  await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, watchHistory, WATCH_ID)).rejects.toThrow(
+    /Activity type of scheduled event 'runTier' does not match activity type of activity command 'notify'/,
+  );
+  const plan = await planFromHistory(WATCH_ID, 'kept', 'RUNNING', watchHistory, await workflowBundle());
+  expect(plan).toMatchObject({ replays: false, failsAt: 203, resetTo: 202, stuck: true, reapplied: { updates: 0 } });
 });
