@@ -246,6 +246,16 @@ export async function answersPhase(
       "(its notification, a lever's pull) is then done before the next request, which would otherwise wait for it in the same workflow. " +
       'Decisions and approvals go to the watch, acknowledgements to its incident workflow.',
   };
+  // Where the tail is: the slowest samples of each kind with the watch they came from (in the order sent).
+  for (const [k, xs] of Object.entries({ echo, ...out }))
+    log(
+      `answers: slowest ${k}: ${xs
+        .map((ms, i) => ({ ms, i }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 5)
+        .map((x) => `${r3(x.ms)} ms (#${x.i})`)
+        .join(', ')}`,
+    );
   for (const [k, v] of Object.entries(result.answers))
     log(
       `answers: ${k}: first p50 ${v.first.p50} p99 ${v.first.p99} ms (${v.firstRatio}× echo p99); later p50 ${v.later.p50} p99 ${v.later.p99} ms (${v.laterRatio}×)`,
