@@ -65,7 +65,10 @@ export async function answersPhase(
   baseWorker: BenchWorker,
 ): Promise<AnswersResult> {
   // Both checkpoints open at hour 0, and the first check fails then: each watch waits for two decisions
-  // and has an incident open; watch hours are long, so nothing else happens meanwhile.
+  // and has an incident open. Watch hours are an hour of real time, so nothing else happens meanwhile:
+  // the first deadline (the incident's 15-minute acknowledgement) falls after the phase. With 5-minute
+  // hours it fell in the middle, the 150 incidents escalated within seconds of each other, and the
+  // answers sent then (not the echo, on its own worker) were the tail of every kind.
   const { hour, watches: n, gapMs } = settings;
   const plan = symphonyPlan(hour, ctx.keys, (raw) => {
     raw.checkpoints[0].at = '0h';

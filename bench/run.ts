@@ -78,14 +78,14 @@ const SETTINGS = {
     ? {
         historyHour: '200ms',
         replay: { copies: 6, rounds: 2 },
-        answers: { watches: 40, hour: '300s', gapMs: 150 },
+        answers: { watches: 40, hour: '3600s', gapMs: 150 },
         throughput: { concurrency: 150, hour: '50ms', tickMs: 50, warmupS: 8, windowS: 12, rounds: 1 },
         density: { hour: '20s', levels: [100, 250], sample: 100, maxDrainS: 30 },
       }
     : {
         historyHour: '200ms',
         replay: { copies: 11, rounds: 3 },
-        answers: { watches: 150, hour: '300s', gapMs: 150 },
+        answers: { watches: 150, hour: '3600s', gapMs: 150 },
         throughput: { concurrency: 200, hour: '50ms', tickMs: 50, warmupS: 10, windowS: 25, rounds: 2 },
         density: { hour: '60s', levels: [250, 500, 1000, 2000], sample: 200, maxDrainS: 90 },
       }),

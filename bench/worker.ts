@@ -46,6 +46,8 @@ export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorke
       '--expose-gc',
       '--max-old-space-size=4096',
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      // BENCH_WORKER_FLAGS="--trace-gc": more V8 flags for the workers only (e.g. to see their GC pauses).
+      ...(process.env.BENCH_WORKER_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
     ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
