@@ -16,7 +16,7 @@ import { demoPlan, PLANS } from '../helpers/plans';
 import { workflowBundle } from '../helpers/servers';
 import { shortPlan } from '../helpers/world';
 import { at, chaosConfig, ChaosWorld, drawSchedule, KillTarget, Over, PATHS, PlannedKill, until } from './harness';
-import { buildLedger, checkResults, DeadlineFire, Ev, fetchRuns, Ledger } from './ledger';
+import { buildLedger, checkResults, DeadlineFire, fetchRuns, Ledger } from './ledger';
 
 let cfg = chaosConfig();
 let schedule = drawSchedule(cfg);
@@ -78,20 +78,22 @@ async function upstreamBugIn(err: unknown): Promise<{ id: string; where: string 
     const events = id === current.workflowId ? watchEvents : await eventsOf(id);
     const hit = events.find((e) => e.kind === 'workflowTaskFailed' && signature.test(String(e.a.failure?.message ?? '')));
     if (hit) return { id, where: `${id} event ${hit.id}: a workflow task failed on it` };
-    const late = await lateEventsFace(id, events);
+    const late = await lateEventsFace(id);
     if (late) return { id, where: late };
   }
   return undefined;
 }
 
 /**
- * The same bug's other face (README, "Known SDK bug"): a query that waited on a killed worker's sticky
+ * The same bug's other face (docs/sdk-query-bug.md): a query that waited on a killed worker's sticky
  * queue reaches a fresh worker after a workflow task was started elsewhere; the SDK core runs that task's
  * events for the query, and the worker's next real task sends the commands they made ahead of its own.
  * A replay runs those events in one task, so the commands come in another order: a nondeterminism error
  * on the task that followed a timed-out one.
  */
-async function lateEventsFace(id: string, events: Ev[]): Promise<string | undefined> {
+async function lateEventsFace(id: string): Promise<string | undefined> {
+  // The latest run only: it is the one repair replays (event IDs start again in each run).
+  const events = (await fetchRuns(current!.client, id).catch(() => [])).at(-1)?.events ?? [];
   const failed = events.find((e) => e.kind === 'workflowTaskFailed' && /\[TMPRL1100\]/.test(String(e.a.failure?.message ?? '')));
   if (!failed) return undefined;
   const plan = await planRepair(current!.client, id, await workflowBundle()).catch(() => undefined);
