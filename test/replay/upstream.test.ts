@@ -18,7 +18,10 @@ import { workflowBundle } from '../helpers/servers';
 const FILE = join(__dirname, '..', 'histories', 'upstream', 'query-bug-round.json.gz');
 const WORKFLOW_ID = 'query-bug-6-1796441244802';
 
-const json = () => JSON.parse(gunzipSync(readFileSync(FILE)).toString('utf8')) as { events: Array<{ eventId: string; eventType: string }> };
+/** A committed history: gzipped JSON in the form historyToJSON writes. */
+const historyJson = (file: string) =>
+  JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { events: Array<{ eventId: string; eventType: string }> };
+const json = () => historyJson(FILE);
 const history = () => historyFromJSON(json());
 let bundle: Promise<WorkflowBundle> | undefined;
 const quiet = () => undefined;
@@ -59,8 +62,7 @@ test('`release-watch repair` plans the reset that recovers it: back to the task 
 // timed out. A replay runs all those events in task 201, notification first.
 const WATCH = join(__dirname, '..', 'histories', 'upstream', 'late-events-watch.json.gz');
 const WATCH_ID = 'watch-symphony-v6.chaos.704881914';
-const watchJson = () =>
-  JSON.parse(gunzipSync(readFileSync(WATCH)).toString('utf8')) as { events: Array<{ eventId: string; eventType: string }> };
+const watchJson = () => historyJson(WATCH);
 
 test('the recorded shape of the other face: after a timed-out task, the next task scheduled a tier run before a notification', () => {
   const events = watchJson().events;
