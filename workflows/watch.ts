@@ -125,69 +125,95 @@ export async function watchWorkflow(input: WatchInput): Promise<WatchResult> {
   }
 
   const alarm = new Alarm(() => w.changed());
-  while (!isEnded(state)) {
-    const now = Date.now();
-    remindDue(w, now);
-    expire(w, now);
-    let wakeAt = nextDeadline(state);
-    let waitingFor = 'a decision';
-    if (w.runsInFlight === 0) {
-      const slot = nextSlot(
-        plan,
-        state.nextHour,
-        state.schedule,
-        state.checkpoints.filter((c) => c.state === 'upcoming').map((c) => c.hour),
-      );
-      if (slot === undefined && pendingCheckpoints(state).length === 0 && w.hourNow() >= state.schedule.endHour) {
-        state.phase = 'completed';
-        break;
-      }
-      if (slot !== undefined && w.dueAt(slot) <= now) {
-        state.nextHour = slot + 1;
-        const run = runSlot(w, slot);
-        if (run) {
-          w.runsInFlight++;
-          w.track(run, () => w.runsInFlight--);
-        }
-        publish(w);
-        continue;
-      }
-      if (wantsContinueAsNew() && w.inflight === 0) {
-        await condition(allHandlersFinished);
-        if (w.inflight === 0) await continueAsNew<typeof watchWorkflow>({ ...input, state });
-      }
-      const nextAt =
-        slot !== undefined ? w.dueAt(slot) : pendingCheckpoints(state).length === 0 ? w.dueAt(state.schedule.endHour) : undefined;
-      if (nextAt !== undefined && (wakeAt === undefined || nextAt < wakeAt)) {
-        wakeAt = nextAt;
-        waitingFor =
-          slot === undefined
-            ? 'the end of the watch'
-            : `${tiersDueAt(plan, slot, state.schedule).join(' + ') || 'checkpoint'} ${hourLabel(slot, state.schedule)}`;
-      }
-    }
-    publishSoon(w);
-    setDetails(w, w.runsInFlight > 0 ? 'checks running' : `next: ${waitingFor}`);
-    const seen = w.version;
-    alarm.arm(wakeAt, `until ${waitingFor}`);
-    await w.changedSince(seen);
-  }
 
-  // Let the runs, notifications and handlers in flight finish before the watch closes.
-  await condition(() => w.inflight === 0 && allHandlersFinished());
-  state.endedAt = Date.now();
-  w.audit('end', `watch ended: ${state.phase}`);
-  await writeFinalReport(w);
-  // An update accepted while the final report was written still finishes before the watch closes.
-  await condition(() => w.inflight === 0 && allHandlersFinished());
-  publish(w);
-  setDetails(w, `ended: ${state.phase}`);
-  return {
-    watchId: state.watchId,
-    phase: state.phase,
-    hour: round1(w.hourNow()),
-    generation: state.generation,
-    incidents: state.incidents.length,
-    status: watchStatus(plan, state, Date.now(), w.hourMs, FINAL_EVENTS),
+  /** After the loop: what is in flight finishes, the final report is written, the watch closes. */
+  const close = async (): Promise<WatchResult> => {
+    // Let the runs, notifications and handlers in flight finish before the watch closes.
+    await condition(() => w.inflight === 0 && allHandlersFinished());
+    state.endedAt = Date.now();
+    w.audit('end', `watch ended: ${state.phase}`);
+    await writeFinalReport(w);
+    // An update accepted while the final report was written still finishes before the watch closes.
+    await condition(() => w.inflight === 0 && allHandlersFinished());
+    publish(w);
+    setDetails(w, `ended: ${state.phase}`);
+    return {
+      watchId: state.watchId,
+      phase: state.phase,
+      hour: round1(w.hourNow()),
+      generation: state.generation,
+      incidents: state.incidents.length,
+      status: watchStatus(plan, state, Date.now(), w.hourMs, FINAL_EVENTS),
+    };
   };
+
+  // ---- main loop --------------------------------------------------------------------------
+  // A step at the start and after every change (w.onChangeSince) rather than an async loop: an await
+  // per pass costs the SDK two promises with a stack capture each, a step one; the order of what it
+  // does is the same.
+
+  return new Promise<WatchResult>((resolve, reject) => {
+    /** Waits for the next change, or the alarm; `idle` when no tier run is in flight. */
+    const wait = (idle: boolean, slot: number | undefined, wakeAt: number | undefined, waitingFor: string): void => {
+      if (idle) {
+        const nextAt =
+          slot !== undefined ? w.dueAt(slot) : pendingCheckpoints(state).length === 0 ? w.dueAt(state.schedule.endHour) : undefined;
+        if (nextAt !== undefined && (wakeAt === undefined || nextAt < wakeAt)) {
+          wakeAt = nextAt;
+          waitingFor =
+            slot === undefined
+              ? 'the end of the watch'
+              : `${tiersDueAt(plan, slot, state.schedule).join(' + ') || 'checkpoint'} ${hourLabel(slot, state.schedule)}`;
+        }
+      }
+      publishSoon(w);
+      setDetails(w, w.runsInFlight > 0 ? 'checks running' : `next: ${waitingFor}`);
+      const seen = w.version;
+      alarm.arm(wakeAt, `until ${waitingFor}`);
+      w.onChangeSince(seen, step);
+    };
+
+    const step = (): void => {
+      try {
+        for (;;) {
+          if (isEnded(state)) return resolve(close());
+          const now = Date.now();
+          remindDue(w, now);
+          expire(w, now);
+          const wakeAt = nextDeadline(state);
+          const waitingFor = 'a decision';
+          if (w.runsInFlight > 0) return wait(false, undefined, wakeAt, waitingFor);
+          const slot = nextSlot(
+            plan,
+            state.nextHour,
+            state.schedule,
+            state.checkpoints.filter((c) => c.state === 'upcoming').map((c) => c.hour),
+          );
+          if (slot === undefined && pendingCheckpoints(state).length === 0 && w.hourNow() >= state.schedule.endHour) {
+            state.phase = 'completed';
+            return resolve(close());
+          }
+          if (slot !== undefined && w.dueAt(slot) <= now) {
+            state.nextHour = slot + 1;
+            runSlot(w, slot);
+            publish(w);
+            continue;
+          }
+          if (wantsContinueAsNew() && w.inflight === 0) {
+            condition(allHandlersFinished)
+              .then(() => {
+                if (w.inflight === 0) return continueAsNew<typeof watchWorkflow>({ ...input, state });
+                wait(true, slot, wakeAt, waitingFor);
+              })
+              .catch(reject);
+            return;
+          }
+          return wait(true, slot, wakeAt, waitingFor);
+        }
+      } catch (err) {
+        reject(err);
+      }
+    };
+    step();
+  });
 }

@@ -15,19 +15,24 @@ import type { WatchRun } from './run';
 import { setDetails } from './publish';
 import { countCheck, countTierRun } from '../metrics';
 
-/** Runs the slot; returns what it still waits for, or undefined when it is over (nothing to run). */
-export function runSlot(w: WatchRun, hour: number): Promise<unknown> | undefined {
+/**
+ * Runs the slot. Returns whether a tier run began: the run is then in flight until it calls
+ * `w.runOver` (with what it still does), the next slot waiting for it.
+ */
+export function runSlot(w: WatchRun, hour: number): boolean {
   const { plan, state } = w;
   const tiers = tiersDueAt(plan, hour, state.schedule);
   const late = Date.now() - w.dueAt(hour) > w.hourMs / 10;
   if (tiers.length === 0) {
     openDue(w, hour);
     refreshPhase(w);
-    return undefined;
+    return false;
   }
   const label = `${tiers.join('+')} check ${hourLabel(hour, state.schedule)}`;
   setDetails(w, `running ${tiers.join(' + ')} checks, hour ${hourLabel(hour, state.schedule)}`);
-  return runChecks(w, checksOf(plan, tiers), hour, tiers, label, (results) => recorded(w, hour, tiers, results, late));
+  w.runBegun();
+  void runChecks(w, checksOf(plan, tiers), hour, tiers, label, (results) => w.runOver(recorded(w, hour, tiers, results, late)));
+  return true;
 }
 
 /** The slot's results in: all recorded in one go, their incidents started together, then the report. */
