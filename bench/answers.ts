@@ -34,6 +34,8 @@ export interface AnswerLatencies {
 
 export interface AnswersResult {
   watches: number;
+  /** Watches answered first, unmeasured (older results have none). */
+  warmup?: number;
   signed: boolean;
   echo: Latency;
   answers: Record<AnswerKind, AnswerLatencies>;
@@ -60,7 +62,7 @@ function signed<T extends Signable>(plan: Plan, ctx: Ctx, watchId: string, kind:
 
 export async function answersPhase(
   ctx: Ctx,
-  settings: { hour: string; watches: number; gapMs: number },
+  settings: { hour: string; watches: number; warmup: number; gapMs: number },
   worker: BenchWorker,
   baseWorker: BenchWorker,
 ): Promise<AnswersResult> {
@@ -69,14 +71,19 @@ export async function answersPhase(
   // the first deadline (the incident's 15-minute acknowledgement) falls after the phase. With 5-minute
   // hours it fell in the middle, the 150 incidents escalated within seconds of each other, and the
   // answers sent then (not the echo, on its own worker) were the tail of every kind.
-  const { hour, watches: n, gapMs } = settings;
+  const { hour, watches: measured, warmup, gapMs } = settings;
+  // The first `warmup` watches get every answer as the rest do, unmeasured: the first answers a fresh
+  // watch worker takes run its validators and handlers cold (in a run measured from watch 0, watches 0
+  // and 3 gave the slowest first decisions and acknowledgements of all), where the echo's worker is
+  // warmed by echoes of its own.
+  const n = measured + warmup;
   const plan = symphonyPlan(hour, ctx.keys, (raw) => {
     raw.checkpoints[0].at = '0h';
     raw.checkpoints[1].at = '0h';
   });
   const [first, second] = plan.checkpoints;
   log(
-    `answers: ${n} watches (${plan.clock.hour} watch hours) with checkpoints ${first.name} and ${second.name} open and an incident (${FAILING_CHECK} failed at hour 0), ` +
+    `answers: ${measured} watches and ${warmup} to warm the worker up (${plan.clock.hour} watch hours) with checkpoints ${first.name} and ${second.name} open and an incident (${FAILING_CHECK} failed at hour 0), ` +
       `and ${n} idle baseline workflows for the echo`,
   );
   const watches = await mapLimit(
@@ -178,15 +185,16 @@ export async function answersPhase(
   const gap = () => (gapMs > 0 ? sleep(gapMs) : Promise.resolve());
   const pass = async (i: number, steps: Array<[keyof typeof out, () => Promise<number>]>) => {
     const at = i % (steps.length + 1);
+    const keep = (xs: number[], ms: number) => i >= warmup && xs.push(ms);
     for (const [k, [name, run]] of steps.entries()) {
       if (k === at) {
-        echo.push(await echoOf(i));
+        keep(echo, await echoOf(i));
         await gap();
       }
-      out[name].push(await run());
+      keep(out[name], await run());
       await gap();
     }
-    if (at === steps.length) echo.push(await echoOf(i));
+    if (at === steps.length) keep(echo, await echoOf(i));
   };
   for (let i = 0; i < n; i++)
     await pass(i, [
@@ -221,7 +229,8 @@ export async function answersPhase(
     what,
   });
   const result: AnswersResult = {
-    watches: n,
+    watches: measured,
+    warmup,
     signed: signing(plan),
     echo: latency(echo),
     answers: {
@@ -247,9 +256,11 @@ export async function answersPhase(
       '(a bare update, no validator, on an idle baseline workflow on its own worker, with a decision as its payload) at a place that moves from watch to watch, ' +
       `so drift on a shared machine hits all alike; ${gapMs} ms between requests, as people answer seconds apart: an answer's own follow-up ` +
       "(its notification, a lever's pull) is then done before the next request, which would otherwise wait for it in the same workflow. " +
-      'Decisions and approvals go to the watch, acknowledgements to its incident workflow.',
+      'Decisions and approvals go to the watch, acknowledgements to its incident workflow. ' +
+      `The first ${warmup} watches get the same answers unmeasured, to warm the watch worker up as echoes warm the echo's.`,
   };
-  // Where the tail is: the slowest samples of each kind with the watch they came from (in the order sent).
+  // Where the tail is: the slowest samples of each kind with the watch they came from (in the order sent,
+  // after the warm-up ones).
   for (const [k, xs] of Object.entries({ echo, ...out }))
     log(
       `answers: slowest ${k}: ${xs

@@ -78,14 +78,14 @@ const SETTINGS = {
     ? {
         historyHour: '200ms',
         replay: { copies: 6, rounds: 2 },
-        answers: { watches: 40, hour: '3600s', gapMs: 150 },
+        answers: { watches: 40, warmup: 5, hour: '3600s', gapMs: 150 },
         throughput: { concurrency: 150, hour: '50ms', tickMs: 50, warmupS: 8, windowS: 12, rounds: 1 },
         density: { hour: '20s', levels: [100, 250], sample: 100, maxDrainS: 30 },
       }
     : {
         historyHour: '200ms',
-        replay: { copies: 11, rounds: 3 },
-        answers: { watches: 150, hour: '3600s', gapMs: 150 },
+        replay: { copies: 11, rounds: 6 },
+        answers: { watches: 200, warmup: 5, hour: '3600s', gapMs: 150 },
         throughput: { concurrency: 200, hour: '50ms', tickMs: 50, warmupS: 10, windowS: 25, rounds: 2 },
         density: { hour: '60s', levels: [250, 500, 1000, 2000], sample: 200, maxDrainS: 90 },
       }),
@@ -1241,19 +1241,17 @@ async function main(): Promise<void> {
     if (ONLY.has('history')) {
       const { result, runs } = await historyPhase(ctx, watchWorker);
       results.history = result;
-      // BENCH_SAVE_HISTORY=file.json keeps the 48 h history (the runs' events), e.g. to profile its replay.
-      if (process.env.BENCH_SAVE_HISTORY)
+      const base = ONLY.has('replay') ? await baselineHistory(ctx, baseWorker, result.events) : undefined;
+      // BENCH_SAVE_HISTORY=file.json keeps the 48 h history (the runs' events) and the baseline's one for
+      // replay, e.g. to profile the replays.
+      if (process.env.BENCH_SAVE_HISTORY) {
+        const json = (r: Run) => JSON.parse(historyToJSON({ events: r.events })) as unknown;
         writeFileSync(
           process.env.BENCH_SAVE_HISTORY,
-          JSON.stringify({
-            workflowId: result.workflowId,
-            runs: runs.map((r) => JSON.parse(historyToJSON({ events: r.events })) as unknown),
-          }),
+          JSON.stringify({ workflowId: result.workflowId, runs: runs.map(json), ...(base ? { baseline: json(base) } : {}) }),
         );
-      if (ONLY.has('replay')) {
-        const base = await baselineHistory(ctx, baseWorker, result.events);
-        results.replay = await replayPhase(ctx, result.workflowId, runs, base);
       }
+      if (base) results.replay = await replayPhase(ctx, result.workflowId, runs, base);
     }
     if (ONLY.has('answers')) results.answers = await answersPhase(ctx, SETTINGS.answers, watchWorker, baseWorker);
     await Promise.all([watchWorker.stop(), baseWorker.stop()]);
