@@ -90,16 +90,10 @@ export class WatchRun {
   /** Counts `p` as in flight until it settles (then runs `after`); a failure fails the workflow task, as a bug should. */
   track(p: Promise<unknown>, after?: () => void): void {
     this.inflight++;
-    const settled = () => {
+    whenSettled(p, () => {
       after?.();
       this.inflight--;
       this.changed();
-    };
-    void p.then(settled, (err: unknown) => {
-      settled();
-      // Once the workflow is being disposed (evicted, or a replay over), the work it left running ends
-      // without a workflow around it; that is not a failure of the watch.
-      if (inWorkflowContext()) throw err;
     });
   }
 
@@ -114,14 +108,7 @@ export class WatchRun {
    * at once when nothing is left: most slots, which then cost no promise of their own.
    */
   runOver(rest?: Promise<unknown>): void {
-    if (rest) {
-      // `track` counts `rest` in flight on its own; the run's count ends with it.
-      this.track(rest, () => {
-        this.runsInFlight--;
-        this.inflight--;
-      });
-      return;
-    }
+    if (rest) return whenSettled(rest, () => this.runOver());
     this.runsInFlight--;
     this.inflight--;
     this.changed();
@@ -157,4 +144,14 @@ export class WatchRun {
       ),
     );
   }
+}
+
+/** Calls `settled` when `p` settles; a failure then fails the workflow task, as a bug should. */
+function whenSettled(p: Promise<unknown>, settled: () => void): void {
+  void p.then(settled, (err: unknown) => {
+    settled();
+    // Once the workflow is being disposed (evicted, or a replay over), the work it left running ends
+    // without a workflow around it; that is not a failure of the watch.
+    if (inWorkflowContext()) throw err;
+  });
 }

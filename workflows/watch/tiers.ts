@@ -15,24 +15,20 @@ import type { WatchRun } from './run';
 import { setDetails } from './publish';
 import { countCheck, countTierRun } from '../metrics';
 
-/**
- * Runs the slot. Returns whether a tier run began: the run is then in flight until it calls
- * `w.runOver` (with what it still does), the next slot waiting for it.
- */
-export function runSlot(w: WatchRun, hour: number): boolean {
+/** Runs the slot; a tier run it begins is in flight until it calls `w.runOver` with what it still does. */
+export function runSlot(w: WatchRun, hour: number): void {
   const { plan, state } = w;
   const tiers = tiersDueAt(plan, hour, state.schedule);
   const late = Date.now() - w.dueAt(hour) > w.hourMs / 10;
   if (tiers.length === 0) {
     openDue(w, hour);
     refreshPhase(w);
-    return false;
+    return;
   }
   const label = `${tiers.join('+')} check ${hourLabel(hour, state.schedule)}`;
   setDetails(w, `running ${tiers.join(' + ')} checks, hour ${hourLabel(hour, state.schedule)}`);
   w.runBegun();
   void runChecks(w, checksOf(plan, tiers), hour, tiers, label, (results) => w.runOver(recorded(w, hour, tiers, results, late)));
-  return true;
 }
 
 /** The slot's results in: all recorded in one go, their incidents started together, then the report. */
