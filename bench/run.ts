@@ -4,7 +4,7 @@
 // throughput, server CPU and events per watch-hour, history size, density, the round trip of people's
 // answers, replay.
 //
-//   npm run bench                 # the full form, about 22 minutes
+//   npm run bench                 # the full form, about 24 minutes
 //   npm run bench -- --quick      # about 4 minutes
 //   npm run bench -- --only history,replay   # some phases (a name list; replay brings history)
 //   npm run bench -- --density 500,2000      # the density ramp's levels (watches)
