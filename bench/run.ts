@@ -1220,7 +1220,7 @@ async function main(): Promise<void> {
     writeFileSync(path, (await bundleWorkflowCode({ ...options, logger: new DefaultLogger('WARN') })).code);
   }
 
-  const base = { watchBundle: bundles.watch, baselineBundle: bundles.baseline, keys: makeKeys(), stamp: Date.now().toString(36) };
+  const shared = { watchBundle: bundles.watch, baselineBundle: bundles.baseline, keys: makeKeys(), stamp: Date.now().toString(36) };
   // Each phase on a dev server of its own, with a new SQLite file: a phase then does not inherit the
   // rows, history shards and backlog of the phases before it (the density phase, run last on the one
   // server of earlier benches, measured that server at 62–96% of a core at 250 watches, against 11–14%
@@ -1239,7 +1239,7 @@ async function main(): Promise<void> {
     };
     cleanups.push(close);
     try {
-      return await run({ ...base, client: new Client({ connection }), serverPid: server.process.pid!, address: server.address });
+      return await run({ ...shared, client: new Client({ connection }), serverPid: server.process.pid!, address: server.address });
     } finally {
       await close();
       await server.stop();
