@@ -1282,29 +1282,27 @@ async function main(): Promise<void> {
 
   machine.loadAfter = loadavg().map(r2);
   machine.wallMin = r1((Date.now() - t0) / 60_000);
-  const rows = tableRows(results);
-  results.table = rows;
-  printTable(rows);
-  const md = markdown(rows, machine, QUICK);
-  writeFileSync(join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  await writeTable(md);
+  await writeResults(results);
   console.log(`\nwritten: bench/results.json, bench/README-table.md (${machine.wallMin} min)`);
 }
 
-/** README-table.md as the project's prettier lays it out, so a fresh run's table passes the format check. */
-async function writeTable(md: string): Promise<void> {
+/**
+ * The table printed, then bench/results.json (with the table) and README-table.md, the latter as the
+ * project's prettier lays it out so a fresh run's table passes the format check.
+ */
+async function writeResults(results: Results): Promise<void> {
+  const rows = tableRows(results);
+  results.table = rows;
+  printTable(rows);
+  writeFileSync(join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   const path = join(__dirname, 'README-table.md');
+  const md = markdown(rows, results.machine, results.mode === 'quick');
   writeFileSync(path, await format(md, { ...(await resolveConfig(path)), filepath: path }));
 }
 
 /** `--retable`: the table and README-table.md again from bench/results.json, without running anything. */
 async function retable(): Promise<void> {
-  const results = JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8')) as Results;
-  const rows = tableRows(results);
-  results.table = rows;
-  printTable(rows);
-  writeFileSync(join(__dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  await writeTable(markdown(rows, results.machine, results.mode === 'quick'));
+  await writeResults(JSON.parse(readFileSync(join(__dirname, 'results.json'), 'utf8')) as Results);
 }
 
 (argv.includes('--retable') ? retable() : main())
