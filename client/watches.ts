@@ -131,10 +131,45 @@ export const STATUS_TIMEOUT_MS = 10_000;
 /**
  * The watch's status, answered by a worker. A query no worker takes gives up after `timeoutMs` with
  * an error that says so; a query that waits long for one is also what lets a worker apply events
- * outside a workflow task (test/replay/upstream.test.ts), so it should not wait long.
+ * outside a workflow task (test/replay/upstream.test.ts), so it should not wait long. A query the watch
+ * refuses for a stale clock is sent again within the same time (retryStaleClock).
  */
 export async function watchStatusOf(client: Client, id: string, events = 30, timeoutMs = STATUS_TIMEOUT_MS): Promise<WatchStatus> {
   const deadline = Date.now() + timeoutMs;
+  return retryStaleClock(id, deadline, () => statusOnce(client, id, events, deadline, timeoutMs));
+}
+
+/** A watch refuses a query served on a stale clock (workflows/clock.ts): the message it says so with. */
+const STALE_CLOCK = /stale workflow clock/;
+
+/**
+ * Runs `ask` again while the watch refuses it for a stale clock, until `deadline`. That refusal means
+ * events reached the watch that its next workflow task (already due) has not run yet; once that task
+ * ran, a query is answered. Waits 100 ms, then twice as long each time, at most 1 s.
+ */
+export async function retryStaleClock<T>(
+  id: string,
+  deadline: number,
+  ask: () => Promise<T>,
+  sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  now = Date.now,
+): Promise<T> {
+  for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
+    try {
+      return await ask();
+    } catch (err) {
+      if (!(err instanceof Error) || !STALE_CLOCK.test(err.message)) throw err;
+      if (now() + wait >= deadline)
+        throw new Error(
+          `watch "${id}" has events its worker has not run yet, and refused to answer on the clock before them until the deadline; ` +
+            `try again in a moment (${err.message})`,
+        );
+      await sleep(wait);
+    }
+  }
+}
+
+async function statusOnce(client: Client, id: string, events: number, deadline: number, timeoutMs: number): Promise<WatchStatus> {
   try {
     // An ended watch returned its final status: read from the server, no worker needed (its version's
     // workers may be gone, and a query would wait for them).

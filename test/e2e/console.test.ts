@@ -33,6 +33,8 @@ let chromium: { context: BrowserContext; close(): Promise<void> };
 let page: Page;
 let watchId: string;
 const logged: Array<Record<string, unknown>> = [];
+/** Errors thrown in the page, reported when an answer never shows. */
+const pageErrors: string[] = [];
 
 /** The demo plan over 48 one-second hours; the 12h checkpoint gates escalate; conservative-mode needs a second person. */
 function consolePlan(): Plan {
@@ -61,6 +63,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(await listen(server, 0, '127.0.0.1')).port}`;
   chromium = await launchChromium();
   page = await chromium.context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
   process.stdout.write(`console screenshots: ${SCREENSHOTS}\n`);
 });
 
@@ -94,10 +97,22 @@ async function submit(form: string): Promise<string> {
   const key = await page.$eval(form, (f) => (f as HTMLFormElement).dataset.key!);
   // The form's own submit, in one step in the page: a live update may redraw the form between a click's checks and the click.
   await page.$eval(form, (f) => (f as HTMLFormElement).requestSubmit());
-  const said = await page.waitForFunction((k) => {
-    const last = document.getElementById('last-answer');
-    return last?.dataset.key === k && !/^(sending…)?$/.test(last.textContent ?? '') ? last.textContent : false;
-  }, key);
+  const said = await page
+    .waitForFunction((k) => {
+      const last = document.getElementById('last-answer');
+      return last?.dataset.key === k && !/^(sending…)?$/.test(last.textContent ?? '') ? last.textContent : false;
+    }, key)
+    .catch(async (err: Error) => {
+      // What the page and the server saw, so that a miss says where the answer stopped.
+      const seen = await page.evaluate(() => {
+        const last = document.getElementById('last-answer');
+        return { key: last?.dataset.key, text: last?.textContent, live: document.getElementById('live')?.textContent };
+      });
+      const posts = logged.filter((e) => e.method === 'POST');
+      throw new Error(
+        `${err.message}; #last-answer ${JSON.stringify(seen)}; the console's POSTs: ${JSON.stringify(posts)}; page errors: ${JSON.stringify(pageErrors)}`,
+      );
+    });
   const text = (await said.jsonValue()) as string;
   await page.evaluate(() => delete document.getElementById('last-answer')!.dataset.key);
   return text;
