@@ -259,7 +259,8 @@ export async function consoleRoutes(app: FastifyInstance, o: ConsoleOptions): Pr
     const checked = checkAnswer(kind, request.body);
     if (!checked.ok) throw new ConsoleError(400, checked.reason);
     const reader = readers.get(id);
-    await viewOf(id);
+    // The plan the console checks an answer against, read once; an answer does not wait for a status read.
+    if (!reader.planned) await viewOf(id);
     const refused = consoleRefusal(reader.planned, checked.request);
     if (refused) {
       log({ method: 'POST', path: request.url, status: 409, reason: refused, watch: id });
