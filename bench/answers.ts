@@ -12,11 +12,11 @@ import { sign, type SignedKind, type Signable } from '../core/signatures';
 import type { Plan } from '../plan/schema';
 import { approveUpdate, decideUpdate, emergencyUpdate, incidentAckUpdate, incidentQuery, statusQuery } from '../workflows/definitions';
 import { echoUpdate, type BaselineInput } from './baseline-workflows';
-import { latency, log, mapLimit, r3, release, sleep, terminateAll, type Ctx, type Latency } from './common';
+import { collectGarbage, latency, log, mapLimit, r3, release, sleep, terminateAll, type Ctx, type Latency } from './common';
 import { quantile } from './history';
 import { signing, symphonyPlan } from './plans';
 import { FAILING_CHECK, FAILING_RELEASE } from './stubs';
-import type { BenchWorker } from './worker';
+import { recordPauses, type BenchWorker } from './worker';
 
 export type AnswerKind = 'decision' | 'ack' | 'approval';
 
@@ -168,6 +168,9 @@ export async function answersPhase(
       }),
     );
 
+  const phaseStart = Date.now();
+  const client = recordPauses();
+  const clientPauses = client.pauses;
   // Warm-up: connections and the baseline worker's code paths (the watches are measured from their first answer).
   for (let i = 0; i < 5; i++) await echoOf(i);
   const echo: number[] = [];
@@ -182,19 +185,36 @@ export async function answersPhase(
     'approval:later': [],
   };
   /** A watch's answers in order, with one echo among them at a place that moves from watch to watch. */
-  const gap = () => (gapMs > 0 ? sleep(gapMs) : Promise.resolve());
+  // The client collects its own garbage in the gap: the slowest samples of earlier runs had the bench
+  // client paused 31–37 ms in a major collection (and its helper threads on both cores) while they ran.
+  const gap = async () => {
+    const t = Date.now();
+    collectGarbage();
+    const left = gapMs - (Date.now() - t);
+    if (left > 0) await sleep(left);
+  };
+  // When each kept sample was sent (epoch ms), beside it: the slowest are set beside the GC pauses then.
+  const sentAt = new Map<number[], Array<{ at: number; workflowId: string }>>();
   const pass = async (i: number, steps: Array<[keyof typeof out, () => Promise<number>]>) => {
     const at = i % (steps.length + 1);
-    const keep = (xs: number[], ms: number) => i >= warmup && xs.push(ms);
+    const measure = async (xs: number[], workflowId: string, run: () => Promise<number>) => {
+      const sent = Date.now();
+      const ms = await run();
+      if (i < warmup) return;
+      xs.push(ms);
+      if (!sentAt.has(xs)) sentAt.set(xs, []);
+      sentAt.get(xs)!.push({ at: sent, workflowId });
+    };
+    const target = (name: keyof typeof out) => (name.startsWith('ack') ? incidentOf(watches[i]) : watches[i]);
     for (const [k, [name, run]] of steps.entries()) {
       if (k === at) {
-        keep(echo, await echoOf(i));
+        await measure(echo, baselines[i], () => echoOf(i));
         await gap();
       }
-      keep(out[name], await run());
+      await measure(out[name], target(name), run);
       await gap();
     }
-    if (at === steps.length) keep(echo, await echoOf(i));
+    if (at === steps.length) await measure(echo, baselines[i], () => echoOf(i));
   };
   for (let i = 0; i < n; i++)
     await pass(i, [
@@ -260,16 +280,44 @@ export async function answersPhase(
       `The first ${warmup} watches get the same answers unmeasured, to warm the watch worker up as echoes warm the echo's.`,
   };
   // Where the tail is: the slowest samples of each kind with the watch they came from (in the order sent,
-  // after the warm-up ones).
-  for (const [k, xs] of Object.entries({ echo, ...out }))
-    log(
-      `answers: slowest ${k}: ${xs
-        .map((ms, i) => ({ ms, i }))
-        .sort((a, b) => b.ms - a.ms)
-        .slice(0, 5)
-        .map((x) => `${r3(x.ms)} ms (#${x.i})`)
-        .join(', ')}`,
+  // after the warm-up ones), and the GC pauses of 5 ms or more that overlapped them in the bench client
+  // (c), the watch worker's main thread (w) and the echo's worker (e).
+  client.stop();
+  const pauses = { c: clientPauses, w: await worker.pauses(), e: await baseWorker.pauses() };
+  const during = (from: number, ms: number) =>
+    Object.entries(pauses)
+      .flatMap(([who, ps]) => ps.filter((p) => p.at < from + ms && p.at + p.ms > from).map((p) => `${who} ${r3(p.ms)}`))
+      .join(' ');
+  for (const [k, xs] of Object.entries({ echo, ...out })) {
+    const sent = sentAt.get(xs) ?? [];
+    const slowest = xs
+      .map((ms, i) => ({ ms, i }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5);
+    const described = await Promise.all(
+      slowest.map(async (x) => {
+        const s = sent[x.i];
+        if (!s) return `${r3(x.ms)} ms (#${x.i})`;
+        const split = await taskSplit(ctx, s.workflowId, s.at, x.ms);
+        return `${r3(x.ms)} ms (#${x.i}; GC: ${during(s.at, x.ms) || 'none'}${split ? `; ${split}` : ''})`;
+      }),
     );
+    log(`answers: slowest ${k}: ${described.join(', ')}`);
+  }
+  const slow = (xs: number[]) => {
+    const sent = sentAt.get(xs) ?? [];
+    const p50 = quantile(xs, 0.5);
+    const tail = xs.map((ms, i) => ({ ms, s: sent[i] })).filter((x) => x.ms > 2 * p50 && x.s !== undefined);
+    return `${tail.length} over 2× p50, ${tail.filter((x) => during(x.s!.at, x.ms)).length} of them with a GC pause`;
+  };
+  log(
+    `answers: the tail: ${Object.entries({ echo, ...out })
+      .map(([k, xs]) => `${k} ${slow(xs)}`)
+      .join('; ')}`,
+  );
+  log(
+    `answers: GC pauses ≥ 5 ms in the phase: client ${clientPauses.length}, watch worker ${pauses.w.filter((p) => p.at >= phaseStart).length}, echo worker ${pauses.e.filter((p) => p.at >= phaseStart).length}`,
+  );
   for (const [k, v] of Object.entries(result.answers))
     log(
       `answers: ${k}: first p50 ${v.first.p50} p99 ${v.first.p99} ms (${v.firstRatio}× echo p99); later p50 ${v.later.p50} p99 ${v.later.p99} ms (${v.laterRatio}×)`,
@@ -278,6 +326,25 @@ export async function answersPhase(
     `answers: echo p50 ${result.echo.p50} p99 ${result.echo.p99} ms (${result.echo.n}); refused p50 ${result.refused.p50} p99 ${result.refused.p99}; emergency p50 ${result.emergency.p50} p99 ${result.emergency.p99}`,
   );
   return result;
+}
+
+/**
+ * Where an answer's round trip went, from the workflow task that took it (its events' server times):
+ * to the server (sent → task scheduled), to a worker (scheduled → started), on the worker (started →
+ * completed), and back (completed → the client had its answer). Undefined for an answer that left no
+ * task in the history (a refusal's speculative task is dropped).
+ */
+async function taskSplit(ctx: Ctx, workflowId: string, sent: number, ms: number): Promise<string | undefined> {
+  const history = await ctx.client.workflow.getHandle(workflowId).fetchHistory();
+  const time = (e: NonNullable<typeof history.events>[number]) =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  const events = history.events ?? [];
+  const k = events.findIndex((e) => e.workflowTaskScheduledEventAttributes && time(e) >= sent - 1);
+  const started = events.slice(k + 1).find((e) => e.workflowTaskStartedEventAttributes);
+  const completed = events.slice(k + 1).find((e) => e.workflowTaskCompletedEventAttributes);
+  if (k < 0 || !started || !completed) return undefined;
+  const [a, b, c] = [time(events[k]), time(started), time(completed)];
+  return `to server ${r3(a - sent)}, to worker ${r3(b - a)}, on worker ${r3(c - b)}, back ${r3(sent + ms - c)}`;
 }
 
 /** Polls each workflow until `ready` holds for it, or fails after `timeoutMs` naming the one that did not. */

@@ -3,6 +3,7 @@
 // shuts down when told to, or when the parent goes away.
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 
 export interface WorkerConfig {
   address: string;
@@ -24,13 +25,25 @@ export interface WorkerStats {
   at: number;
 }
 
-type ToWorker = { type: 'stats'; id: number; gc?: boolean } | { type: 'stop' };
-type FromWorker = { type: 'ready' } | { type: 'stats'; id: number; stats: WorkerStats } | { type: 'stopped' };
+/** A garbage-collection pause of a process's main thread: when it began (epoch ms) and how long it took. */
+export interface Pause {
+  at: number;
+  ms: number;
+}
+
+type ToWorker = { type: 'stats'; id: number; gc?: boolean } | { type: 'pauses'; id: number } | { type: 'stop' };
+type FromWorker =
+  | { type: 'ready' }
+  | { type: 'stats'; id: number; stats: WorkerStats }
+  | { type: 'pauses'; id: number; pauses: Pause[] }
+  | { type: 'stopped' };
 
 export interface BenchWorker {
   pid: number;
   taskQueue: string;
   stats(gc?: boolean): Promise<WorkerStats>;
+  /** The worker's main-thread GC pauses of at least PAUSE_MIN_MS so far (the last PAUSES_KEPT). */
+  pauses(): Promise<Pause[]>;
   stop(): Promise<void>;
   /** SIGKILL, for the cleanup of an interrupted run. */
   kill(): void;
@@ -54,8 +67,10 @@ export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorke
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let seq = 0;
   const waiting = new Map<number, (s: WorkerStats) => void>();
+  const waitingPauses = new Map<number, (p: Pause[]) => void>();
   child.on('message', (m: FromWorker) => {
     if (m.type === 'stats') waiting.get(m.id)?.(m.stats);
+    if (m.type === 'pauses') waitingPauses.get(m.id)?.(m.pauses);
   });
   await new Promise<void>((resolve, reject) => {
     const onMessage = (m: FromWorker) => {
@@ -80,6 +95,18 @@ export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorke
           resolve(s);
         });
         child.send({ type: 'stats', id, gc } satisfies ToWorker);
+      });
+    },
+    pauses() {
+      const id = ++seq;
+      return new Promise<Pause[]>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('bench worker did not answer for its pauses within 30 s')), 30_000);
+        waitingPauses.set(id, (p) => {
+          clearTimeout(timer);
+          waitingPauses.delete(id);
+          resolve(p);
+        });
+        child.send({ type: 'pauses', id } satisfies ToWorker);
       });
     },
     async stop() {
@@ -111,8 +138,10 @@ async function main(config: WorkerConfig): Promise<void> {
     ...traced,
   });
   const send = (m: FromWorker) => process.send?.(m);
+  const { pauses } = recordPauses();
   process.on('message', (m: ToWorker) => {
     if (m.type === 'stop' && worker.getState() === 'RUNNING') worker.shutdown();
+    if (m.type === 'pauses') send({ type: 'pauses', id: m.id, pauses });
     if (m.type === 'stats') {
       if (m.gc) (globalThis as { gc?: () => void }).gc?.();
       const mem = process.memoryUsage();
@@ -140,6 +169,25 @@ async function main(config: WorkerConfig): Promise<void> {
   await running;
   await connection.close();
   send({ type: 'stopped' });
+}
+
+/** Pauses shorter than this are not kept. */
+export const PAUSE_MIN_MS = 5;
+/** At most this many pauses are kept (the latest). */
+const PAUSES_KEPT = 20_000;
+
+/** Records this process's main-thread GC pauses of PAUSE_MIN_MS or more, as they happen, into `pauses` until `stop()`. */
+export function recordPauses(): { pauses: Pause[]; stop(): void } {
+  const pauses: Pause[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.duration < PAUSE_MIN_MS) continue;
+      pauses.push({ at: performance.timeOrigin + e.startTime, ms: e.duration });
+      if (pauses.length > PAUSES_KEPT) pauses.splice(0, pauses.length - PAUSES_KEPT);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return { pauses, stop: () => observer.disconnect() };
 }
 
 /** A traced worker's interceptors and span sink: the ones `worker --otlp` runs with. */
