@@ -277,7 +277,8 @@ export async function answersPhase(
       `so drift on a shared machine hits all alike; ${gapMs} ms between requests, as people answer seconds apart: an answer's own follow-up ` +
       "(its notification, a lever's pull) is then done before the next request, which would otherwise wait for it in the same workflow. " +
       'Decisions and approvals go to the watch, acknowledgements to its incident workflow. ' +
-      `The first ${warmup} watches get the same answers unmeasured, to warm the watch worker up as echoes warm the echo's.`,
+      `The first ${warmup} watches get the same answers unmeasured, to warm the watch worker up as echoes warm the echo's. ` +
+      'The bench client collects its own garbage in each gap, so its pauses do not land in a timed request.',
   };
   // Where the tail is: the slowest samples of each kind with the watch they came from (in the order sent,
   // after the warm-up ones), and the GC pauses of 5 ms or more that overlapped them in the bench client
