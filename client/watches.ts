@@ -161,7 +161,7 @@ export async function retryStaleClock<T>(
       if (!(err instanceof Error) || !STALE_CLOCK.test(err.message)) throw err;
       if (now() + wait >= deadline)
         throw new Error(
-          `watch "${id}" has events its worker has not run yet, and refused to answer on the clock before them until the deadline; ` +
+          `watch "${id}" did not answer in time: its worker has events it has not run yet, and it refuses a query on the clock before them; ` +
             `try again in a moment (${err.message})`,
         );
       await sleep(wait);

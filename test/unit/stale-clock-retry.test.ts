@@ -45,7 +45,9 @@ test("past the deadline the refusal is reported with the watch, what to do, and 
     c.sleep,
     c.now,
   );
-  await expect(failed).rejects.toThrow(/^watch "w2" has events its worker has not run yet.*try again in a moment \(stale workflow clock: /);
+  await expect(failed).rejects.toThrow(
+    /^watch "w2" did not answer in time: its worker has events it has not run yet.*try again in a moment \(stale workflow clock: /,
+  );
   // 100 + 200 + 400 = 700 ms waited; the next wait (800) would pass the deadline.
   expect(c.waits).toEqual([100, 200, 400]);
   expect(asked).toBe(4);
