@@ -31,12 +31,10 @@ export interface Pause {
   ms: number;
 }
 
-type ToWorker = { type: 'stats'; id: number; gc?: boolean } | { type: 'pauses'; id: number } | { type: 'stop' };
-type FromWorker =
-  | { type: 'ready' }
-  | { type: 'stats'; id: number; stats: WorkerStats }
-  | { type: 'pauses'; id: number; pauses: Pause[] }
-  | { type: 'stopped' };
+type Request = { type: 'stats'; gc?: boolean } | { type: 'pauses' };
+type ToWorker = (Request & { id: number }) | { type: 'stop' };
+type Answer = { type: 'stats'; id: number; stats: WorkerStats } | { type: 'pauses'; id: number; pauses: Pause[] };
+type FromWorker = { type: 'ready' } | Answer | { type: 'stopped' };
 
 export interface BenchWorker {
   pid: number;
@@ -66,12 +64,26 @@ export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorke
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let seq = 0;
-  const waiting = new Map<number, (s: WorkerStats) => void>();
-  const waitingPauses = new Map<number, (p: Pause[]) => void>();
+  const waiting = new Map<number, (m: Answer) => void>();
   child.on('message', (m: FromWorker) => {
-    if (m.type === 'stats') waiting.get(m.id)?.(m.stats);
-    if (m.type === 'pauses') waitingPauses.get(m.id)?.(m.pauses);
+    if (m.type === 'stats' || m.type === 'pauses') waiting.get(m.id)?.(m);
   });
+  /** Sends one request and waits for the answer with the same id (30 s at most). */
+  const ask = (request: Request): Promise<Answer> => {
+    const id = ++seq;
+    return new Promise<Answer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error(`bench worker did not answer for its ${request.type} within 30 s`));
+      }, 30_000);
+      waiting.set(id, (m) => {
+        clearTimeout(timer);
+        waiting.delete(id);
+        resolve(m);
+      });
+      child.send({ ...request, id } satisfies ToWorker);
+    });
+  };
   await new Promise<void>((resolve, reject) => {
     const onMessage = (m: FromWorker) => {
       if (m.type === 'ready') {
@@ -85,29 +97,15 @@ export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorke
   return {
     pid: child.pid!,
     taskQueue: config.taskQueue,
-    stats(gc = false) {
-      const id = ++seq;
-      return new Promise<WorkerStats>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('bench worker did not answer for its stats within 30 s')), 30_000);
-        waiting.set(id, (s) => {
-          clearTimeout(timer);
-          waiting.delete(id);
-          resolve(s);
-        });
-        child.send({ type: 'stats', id, gc } satisfies ToWorker);
-      });
+    async stats(gc = false) {
+      const m = await ask({ type: 'stats', gc });
+      if (m.type !== 'stats') throw new Error(`bench worker answered a stats request with ${m.type}`);
+      return m.stats;
     },
-    pauses() {
-      const id = ++seq;
-      return new Promise<Pause[]>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('bench worker did not answer for its pauses within 30 s')), 30_000);
-        waitingPauses.set(id, (p) => {
-          clearTimeout(timer);
-          waitingPauses.delete(id);
-          resolve(p);
-        });
-        child.send({ type: 'pauses', id } satisfies ToWorker);
-      });
+    async pauses() {
+      const m = await ask({ type: 'pauses' });
+      if (m.type !== 'pauses') throw new Error(`bench worker answered a pauses request with ${m.type}`);
+      return m.pauses;
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -125,6 +123,7 @@ export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorke
 async function main(config: WorkerConfig): Promise<void> {
   const { DefaultLogger, NativeConnection, Runtime, Worker } = await import('@temporalio/worker');
   const { benchActivities } = await import('./stubs');
+  const { WORKFLOW_THREADS } = await import('../worker/worker');
   // SIGINT/SIGTERM (a Ctrl-C reaches the whole process group) shut the worker down gracefully.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: config.address });
@@ -135,6 +134,8 @@ async function main(config: WorkerConfig): Promise<void> {
     workflowBundle: { codePath: config.bundlePath },
     activities: benchActivities(),
     maxCachedWorkflows: config.maxCachedWorkflows,
+    // As production runs it (worker/worker.ts), for the watch and the baselines alike.
+    workflowThreadPoolSize: WORKFLOW_THREADS,
     ...traced,
   });
   const send = (m: FromWorker) => process.send?.(m);

@@ -16,6 +16,8 @@ export interface RunWorkerOptions {
   /** Workflow tasks and activities (probes, notifications, reports) run at once. */
   workflowSlots?: number;
   activitySlots?: number;
+  /** Threads that run workflow code, each with its own V8 heap (default WORKFLOW_THREADS). */
+  workflowThreads?: number;
   /** How long a cached watch's task waits for this worker before any worker may take it. */
   stickyTimeout?: string;
   /** Serve Prometheus metrics on host:port; log as JSON or text (worker/telemetry.ts). */
@@ -30,6 +32,7 @@ export function tuning(o: RunWorkerOptions): WorkerOverrides {
     ...(o.cache !== undefined ? { maxCachedWorkflows: o.cache } : {}),
     ...(o.workflowSlots !== undefined ? { maxConcurrentWorkflowTaskExecutions: o.workflowSlots } : {}),
     ...(o.activitySlots !== undefined ? { maxConcurrentActivityTaskExecutions: o.activitySlots } : {}),
+    ...(o.workflowThreads !== undefined ? { workflowThreadPoolSize: o.workflowThreads } : {}),
     ...(o.stickyTimeout !== undefined ? { stickyQueueScheduleToStartTimeout: o.stickyTimeout as Duration } : {}),
   };
 }

@@ -45,6 +45,9 @@ export function registerOperate(program: Command): void {
     )
     .option('--workflow-slots <n>', 'workflow tasks run at once', (v) => positiveInt(v, '--workflow-slots'))
     .option('--activity-slots <n>', 'probes, notifications and reports run at once', (v) => positiveInt(v, '--activity-slots'))
+    .option('--workflow-threads <n>', 'threads that run watch code, each with its own heap (default 2)', (v) =>
+      positiveInt(v, '--workflow-threads'),
+    )
     .option('--sticky-timeout <duration>', "how long a cached watch's task waits for this worker before another takes it (e.g. 5s)")
     .option('--metrics <host:port>', "serve Prometheus metrics (the SDK's and release-watch's) at http://host:port/metrics")
     .option('--log-format <format>', 'text (quiet, for people) or json (one object per line, for machines)', 'text')
@@ -78,6 +81,7 @@ Examples:
         cache?: number;
         workflowSlots?: number;
         activitySlots?: number;
+        workflowThreads?: number;
         stickyTimeout?: string;
         metrics?: string;
         logFormat: string;
