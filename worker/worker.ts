@@ -18,9 +18,9 @@ import { deploymentName } from './versions';
 export const SHUTDOWN_FORCE_TIME = '30 seconds';
 
 /**
- * Workflow threads per worker (the SDK's default is one). Each thread has its own V8 heap holding half
- * the cached watches, so a collection pauses half as many, and the two run on two cores while the main
- * thread polls. Measured in docs/benchmark.md: answers' p99 tail on a busy worker.
+ * Workflow threads per worker (the SDK's default is one). Each thread has its own V8 heap with about half
+ * the cached watches, and the two run on two cores while the main thread polls. In the bench it kept the
+ * answers' p99 tail nearer the echo's for 10–40% more worker CPU per task (docs/benchmark.md).
  */
 export const WORKFLOW_THREADS = 2;
 

@@ -94,9 +94,26 @@ async function loadKey(person: string): Promise<void> {
 
 /** Submits a form and returns what the page says of the answer (also kept once a live update removed the form). */
 async function submit(form: string): Promise<string> {
-  const key = await page.$eval(form, (f) => (f as HTMLFormElement).dataset.key!);
   // The form's own submit, in one step in the page: a live update may redraw the form between a click's checks and the click.
-  await page.$eval(form, (f) => (f as HTMLFormElement).requestSubmit());
+  // Whether the submit event fired is known when requestSubmit returns: a form that did not submit says why now.
+  const sent = await page.$eval(form, (f) => {
+    const el = f as HTMLFormElement;
+    let fired = false;
+    const saw = () => (fired = true);
+    el.addEventListener('submit', saw);
+    el.requestSubmit();
+    el.removeEventListener('submit', saw);
+    const controls = Array.from(el.elements) as HTMLInputElement[];
+    return {
+      key: el.dataset.key!,
+      fired,
+      connected: el.isConnected,
+      invalid: controls.filter((c) => c.willValidate && !c.checkValidity()).map((c) => `${c.name}: ${c.validationMessage}`),
+      values: controls.filter((c) => c.name && (c.type !== 'radio' || c.checked)).map((c) => `${c.name}=${c.value}`),
+    };
+  });
+  if (!sent.fired) throw new Error(`${form} did not submit: ${JSON.stringify(sent)}; page errors: ${JSON.stringify(pageErrors)}`);
+  const key = sent.key;
   const said = await page
     .waitForFunction((k) => {
       const last = document.getElementById('last-answer');

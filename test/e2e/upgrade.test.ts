@@ -15,7 +15,7 @@ import type { Plan } from '../../plan/schema';
 import { bundleOptions, workflowInterceptorModules } from '../../worker/bundle';
 import { buildIdOf, workflowCode, type WorkflowCode } from '../../worker/code';
 import { currentBuildId, listVersions, makeCurrent } from '../../worker/versions';
-import { createWorker } from '../../worker/worker';
+import { createWorker, WORKFLOW_THREADS } from '../../worker/worker';
 import { KEYRING_ENV } from '../../client/keys';
 import { symphonyPlan } from '../helpers/plans';
 import { until } from '../helpers/poll';
@@ -67,6 +67,8 @@ async function startVersion(code: WorkflowCode, stub: Stub): Promise<void> {
     overrides: { taskQueue: TASK_QUEUE, activities: stubActivities(stub) },
   });
   expect(setup.buildId).toBe(code.buildId);
+  // Production's thread count unless a --workflow-threads override says otherwise.
+  expect(setup.worker.options.workflowThreadPoolSize).toBe(WORKFLOW_THREADS);
   workers.push({ worker: setup.worker, running: setup.worker.run() });
   await makeCurrent(env.client.workflowService, env.namespace ?? 'default', DEPLOYMENT, code.buildId);
 }
