@@ -94,10 +94,13 @@ async function loadKey(person: string): Promise<void> {
 
 /** Submits a form and returns what the page says of the answer (also kept once a live update removed the form). */
 async function submit(form: string): Promise<string> {
-  // The form's own submit, in one step in the page: a live update may redraw the form between a click's checks and the click.
+  // The form's own submit, found and sent in one task of the page: a live update may redraw the form between a
+  // click's checks and the click, and even between `$eval`'s query and its function (two round trips, which
+  // once submitted a form the redraw had just taken off the page: nothing sent, nothing said).
   // Whether the submit event fired is known when requestSubmit returns: a form that did not submit says why now.
-  const sent = await page.$eval(form, (f) => {
-    const el = f as HTMLFormElement;
+  const sent = await page.evaluate((selector) => {
+    const el = document.querySelector<HTMLFormElement>(selector);
+    if (!el) return { key: '', fired: false, connected: false, invalid: [], values: [] };
     let fired = false;
     const saw = () => (fired = true);
     el.addEventListener('submit', saw);
@@ -111,7 +114,7 @@ async function submit(form: string): Promise<string> {
       invalid: controls.filter((c) => c.willValidate && !c.checkValidity()).map((c) => `${c.name}: ${c.validationMessage}`),
       values: controls.filter((c) => c.name && (c.type !== 'radio' || c.checked)).map((c) => `${c.name}=${c.value}`),
     };
-  });
+  }, form);
   if (!sent.fired) throw new Error(`${form} did not submit: ${JSON.stringify(sent)}; page errors: ${JSON.stringify(pageErrors)}`);
   const key = sent.key;
   const said = await page
