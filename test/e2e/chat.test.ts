@@ -230,7 +230,8 @@ test('Slack: Resolve opens a form; its submission resolves with what was written
         state: { values: Object.fromEntries(Object.entries(typed).map(([k, v]) => [k, { [k]: { type: 'plain_text_input', value: v } }])) },
       },
     };
-    const submitted = await post(submission);
+    const sentAt = Math.floor(Date.now() / 1000);
+    const submitted = await post(submission, sentAt);
     expect(submitted).toMatchObject({ status: 200, text: '' });
     expect(submitted.response).toEqual({
       replace_original: true,
@@ -244,8 +245,9 @@ test('Slack: Resolve opens a form; its submission resolves with what was written
       resolution: typed.resolution,
       followUp: typed.follow_up,
     });
-    // Submitted again (another timestamp): the incident's refusal, shown in the form.
-    const again = await post(submission, Math.floor(Date.now() / 1000) - 1);
+    // Submitted again (another timestamp, so another signature: "now - 1" could be the first one's second
+    // again once a second has passed): the incident's refusal, shown in the form.
+    const again = await post(submission, sentAt - 1);
     expect(again.json).toEqual({ response_action: 'errors', errors: { root_cause: `${id} refused: incident 1 is already resolved` } });
   });
 });
