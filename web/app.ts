@@ -17,9 +17,10 @@ function section(id: string, title: string): string {
   return `<section class="part" id="${id}"><h2>${title}</h2><div class="body"></div></section>`;
 }
 
-/** Replaces a part's HTML only when it changed, keeping what the person typed in its forms. */
+/** Replaces a part's HTML only when it changed, keeping what the person typed in its forms and where they were typing. */
 function patch(el: Element | null, html: string): void {
   if (!el || (el as HTMLElement).dataset.html === html) return;
+  const focus = focusIn(el);
   const typed = new Map<string, string>();
   el.querySelectorAll<HTMLFormElement>('form[data-key]').forEach((f) => {
     for (const input of Array.from(f.elements) as HTMLInputElement[]) {
@@ -46,6 +47,31 @@ function patch(el: Element | null, html: string): void {
       out.className = `result ${res.tone === 'ok' ? 'accepted' : 'refusal'}`;
     }
   });
+  focus?.();
+}
+
+/**
+ * The field of a form in `el` that has the focus, as a function that gives the same field of the redrawn
+ * form the focus and the caret back: without it a live update takes the field from under the person's
+ * typing, and what they type next goes nowhere.
+ */
+function focusIn(el: Element): (() => void) | undefined {
+  const active = document.activeElement as HTMLInputElement | null;
+  const key = active?.form?.dataset.key;
+  if (!active || !key || !active.name || !el.contains(active)) return undefined;
+  const { name, value, type } = active;
+  // Only text fields have a caret (reading it from a radio or a select gives null).
+  const caret =
+    typeof active.selectionStart === 'number' ? [active.selectionStart, active.selectionEnd ?? active.selectionStart] : undefined;
+  return () => {
+    const form = Array.from(el.querySelectorAll<HTMLFormElement>('form[data-key]')).find((f) => f.dataset.key === key);
+    const field = (Array.from(form?.elements ?? []) as HTMLInputElement[]).find(
+      (x) => x.name === name && (type !== 'radio' || x.value === value),
+    );
+    if (!field) return;
+    field.focus();
+    if (caret && typeof field.selectionStart === 'number') field.setSelectionRange(caret[0], caret[1]);
+  };
 }
 
 // ---- live updates ------------------------------------------------------------------------------

@@ -201,7 +201,28 @@ test('the console: sign in, the board, a watch followed live through a failure, 
   const resolveForm = '[data-incident="1"] form[data-kind=resolve]';
   await page.waitForSelector(resolveForm);
   await page.selectOption(`${resolveForm} select[name=by]`, 'duty-engineer');
-  await page.fill(`${resolveForm} [name=rootCause]`, 'ollama stopped (simulated)');
+  // A live update redraws the form while the person types: the field keeps the focus, the caret and the text,
+  // and the rest of what they type lands in it. (The part is marked as drawn from other HTML, so the next
+  // update redraws it even if nothing in it changed.)
+  await page.click(`${resolveForm} [name=rootCause]`);
+  await page.keyboard.type('ollama');
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement).dataset.before = 'redraw';
+    delete document.querySelector<HTMLElement>('#incidents .body')!.dataset.html;
+  });
+  const redrawn = await page.waitForFunction(
+    () => {
+      const a = document.activeElement as HTMLTextAreaElement | null;
+      return a?.name === 'rootCause' && a.isConnected && a.dataset.before === undefined
+        ? { value: a.value, caret: a.selectionStart, form: a.form?.dataset.key }
+        : false;
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
+  expect(await redrawn.jsonValue()).toEqual({ value: 'ollama', caret: 6, form: 'resolve-1' });
+  await page.keyboard.type(' stopped (simulated)');
+  expect(await page.inputValue(`${resolveForm} [name=rootCause]`)).toBe('ollama stopped (simulated)');
   await page.fill(`${resolveForm} [name=resolution]`, 'restarted by the automatic lever');
   await page.fill(`${resolveForm} [name=followUp]`, 'alert on ollama memory');
   expect(await submit(resolveForm)).toMatch(/^accepted: incident 1: resolved/);
