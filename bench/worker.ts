@@ -69,9 +69,9 @@ export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorke
     if (m.type === 'stats' || m.type === 'pauses') waiting.get(m.id)?.(m);
   });
   /** Sends one request and waits for the answer with the same id (30 s at most). */
-  const ask = (request: Request): Promise<Answer> => {
+  const ask = <K extends Request['type']>(request: Extract<Request, { type: K }>): Promise<Extract<Answer, { type: K }>> => {
     const id = ++seq;
-    return new Promise<Answer>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         waiting.delete(id);
         reject(new Error(`bench worker did not answer for its ${request.type} within 30 s`));
@@ -79,7 +79,7 @@ export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorke
       waiting.set(id, (m) => {
         clearTimeout(timer);
         waiting.delete(id);
-        resolve(m);
+        resolve(m as Extract<Answer, { type: K }>);
       });
       child.send({ ...request, id } satisfies ToWorker);
     });
@@ -98,14 +98,10 @@ export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorke
     pid: child.pid!,
     taskQueue: config.taskQueue,
     async stats(gc = false) {
-      const m = await ask({ type: 'stats', gc });
-      if (m.type !== 'stats') throw new Error(`bench worker answered a stats request with ${m.type}`);
-      return m.stats;
+      return (await ask({ type: 'stats', gc })).stats;
     },
     async pauses() {
-      const m = await ask({ type: 'pauses' });
-      if (m.type !== 'pauses') throw new Error(`bench worker answered a pauses request with ${m.type}`);
-      return m.pauses;
+      return (await ask({ type: 'pauses' })).pauses;
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -123,7 +119,7 @@ export async function startBenchWorker(config: WorkerConfig): Promise<BenchWorke
 async function main(config: WorkerConfig): Promise<void> {
   const { DefaultLogger, NativeConnection, Runtime, Worker } = await import('@temporalio/worker');
   const { benchActivities } = await import('./stubs');
-  const { WORKFLOW_THREADS } = await import('../worker/worker');
+  const { WORKFLOW_THREADS } = await import('../worker/threads');
   // SIGINT/SIGTERM (a Ctrl-C reaches the whole process group) shut the worker down gracefully.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: config.address });

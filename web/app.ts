@@ -64,7 +64,7 @@ function focusIn(el: Element): (() => void) | undefined {
   const caret =
     typeof active.selectionStart === 'number' ? [active.selectionStart, active.selectionEnd ?? active.selectionStart] : undefined;
   return () => {
-    const form = Array.from(el.querySelectorAll<HTMLFormElement>('form[data-key]')).find((f) => f.dataset.key === key);
+    const form = el.querySelector<HTMLFormElement>(`form[data-key="${CSS.escape(key)}"]`);
     const field = (Array.from(form?.elements ?? []) as HTMLInputElement[]).find(
       (x) => x.name === name && (type !== 'radio' || x.value === value),
     );

@@ -12,17 +12,11 @@ import { temporalTarget } from '../config/connection';
 import { TASK_QUEUE } from '../workflows/definitions';
 import { workflowCode, type WorkflowCode } from './code';
 import type { Tracing } from './tracing';
+import { WORKFLOW_THREADS } from './threads';
 import { deploymentName } from './versions';
 
 /** How long a shutdown may take before the worker is stopped regardless. */
 export const SHUTDOWN_FORCE_TIME = '30 seconds';
-
-/**
- * Workflow threads per worker (the SDK's default is one). Each thread has its own V8 heap with about half
- * the cached watches, and the two run on two cores while the main thread polls. In the bench it kept the
- * answers' p99 tail nearer the echo's for 10–40% more worker CPU per task (docs/benchmark.md).
- */
-export const WORKFLOW_THREADS = 2;
 
 export type WorkerOverrides = Partial<Omit<WorkerOptions, 'connection'>>;
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { temporalTarget } from '../../config/connection';
 import { isDuration } from '../../plan/duration';
+import { WORKFLOW_THREADS } from '../../worker/threads';
 import { connect, keys, plans, positiveInt, print, Usage } from './common';
 
 function plansIn(dir: string): string[] {
@@ -45,7 +46,7 @@ export function registerOperate(program: Command): void {
     )
     .option('--workflow-slots <n>', 'workflow tasks run at once', (v) => positiveInt(v, '--workflow-slots'))
     .option('--activity-slots <n>', 'probes, notifications and reports run at once', (v) => positiveInt(v, '--activity-slots'))
-    .option('--workflow-threads <n>', 'threads that run watch code, each with its own heap (default 2)', (v) =>
+    .option('--workflow-threads <n>', `threads that run watch code, each with its own heap (default ${WORKFLOW_THREADS})`, (v) =>
       positiveInt(v, '--workflow-threads'),
     )
     .option('--sticky-timeout <duration>', "how long a cached watch's task waits for this worker before another takes it (e.g. 5s)")
