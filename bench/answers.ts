@@ -13,7 +13,7 @@ import type { Plan } from '../plan/schema';
 import { approveUpdate, decideUpdate, emergencyUpdate, incidentAckUpdate, incidentQuery, statusQuery } from '../workflows/definitions';
 import { echoUpdate, type BaselineInput } from './baseline-workflows';
 import { collectGarbage, latency, log, mapLimit, r3, release, sleep, terminateAll, type Ctx, type Latency } from './common';
-import { quantile } from './history';
+import { eventName, quantile } from './history';
 import { signing, symphonyPlan } from './plans';
 import { FAILING_CHECK, FAILING_RELEASE } from './stubs';
 import { recordPauses, type BenchWorker } from './worker';
@@ -300,10 +300,35 @@ export async function answersPhase(
         const s = sent[x.i];
         if (!s) return `${r3(x.ms)} ms (#${x.i})`;
         const split = await taskSplit(ctx, s.workflowId, s.at, x.ms);
-        return `${r3(x.ms)} ms (#${x.i}; GC: ${during(s.at, x.ms) || 'none'}${split ? `; ${split}` : ''})`;
+        return `${r3(x.ms)} ms (#${x.i}; GC: ${during(s.at, x.ms) || 'none'}${split ? `; ${describeSplit(split)}` : ''})`;
       }),
     );
     log(`answers: slowest ${k}: ${described.join(', ')}`);
+  }
+  // Where the typical round trip went, per kind: the median of each part over up to 100 samples spread
+  // through the phase (the p50 gap between an answer and the echo is in one of these parts).
+  for (const [k, xs] of Object.entries({ echo, ...out })) {
+    const sent = sentAt.get(xs) ?? [];
+    const every = Math.max(1, Math.floor(xs.length / 100));
+    const picked = xs.map((ms, i) => ({ ms, s: sent[i] })).filter((x, i) => i % every === 0 && x.s !== undefined);
+    const splits = (await mapLimit(picked, 5, (x) => taskSplit(ctx, x.s!.workflowId, x.s!.at, x.ms))).filter(
+      (x): x is Split => x !== undefined,
+    );
+    if (splits.length === 0) continue;
+    const median = (part: Exclude<keyof Split, 'wrote'>) =>
+      quantile(
+        splits.map((x) => x[part]),
+        0.5,
+      );
+    const wrote = new Map<string, number>();
+    for (const x of splits) wrote.set(x.wrote.join(' '), (wrote.get(x.wrote.join(' ')) ?? 0) + 1);
+    const typical = { toServer: median('toServer'), toWorker: median('toWorker'), onWorker: median('onWorker'), back: median('back') };
+    log(
+      `answers: median split of ${k} (${splits.length} samples): ${describeSplit(typical)}; the task wrote ${[...wrote]
+        .sort((x, y) => y[1] - x[1])
+        .map(([events, n]) => `${n}× [${events}]`)
+        .join(', ')}`,
+    );
   }
   const slow = (xs: number[]) => {
     const sent = sentAt.get(xs) ?? [];
@@ -335,7 +360,7 @@ export async function answersPhase(
  * completed), and back (completed → the client had its answer). Undefined for an answer that left no
  * task in the history (a refusal's speculative task is dropped).
  */
-async function taskSplit(ctx: Ctx, workflowId: string, sent: number, ms: number): Promise<string | undefined> {
+async function taskSplit(ctx: Ctx, workflowId: string, sent: number, ms: number): Promise<Split | undefined> {
   const history = await ctx.client.workflow.getHandle(workflowId).fetchHistory();
   const time = (e: NonNullable<typeof history.events>[number]) =>
     Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
@@ -343,10 +368,40 @@ async function taskSplit(ctx: Ctx, workflowId: string, sent: number, ms: number)
   const k = events.findIndex((e) => e.workflowTaskScheduledEventAttributes && time(e) >= sent - 1);
   const started = events.slice(k + 1).find((e) => e.workflowTaskStartedEventAttributes);
   const completed = events.slice(k + 1).find((e) => e.workflowTaskCompletedEventAttributes);
-  if (k < 0 || !started || !completed) return undefined;
+  // A task scheduled after the answer came back is the next request's: this one left none.
+  if (k < 0 || !started || !completed || time(events[k]) > sent + ms) return undefined;
   const [a, b, c] = [time(events[k]), time(started), time(completed)];
-  return `to server ${r3(a - sent)}, to worker ${r3(b - a)}, on worker ${r3(c - b)}, back ${r3(sent + ms - c)}`;
+  // What the task's completion wrote: its commands' events and the update's own (not the activity's
+  // start and completion, which the server adds later before the next task).
+  const from = events.indexOf(completed) + 1;
+  const next = events.slice(from).findIndex((e) => e.workflowTaskScheduledEventAttributes);
+  const byTask = (e: (typeof events)[number]) =>
+    e.workflowExecutionUpdateAcceptedEventAttributes ||
+    e.workflowExecutionUpdateCompletedEventAttributes ||
+    Object.values(e).some(
+      (v: unknown) =>
+        typeof v === 'object' &&
+        v !== null &&
+        'workflowTaskCompletedEventId' in v &&
+        Number(v.workflowTaskCompletedEventId) === Number(completed.eventId),
+    );
+  const wrote = events
+    .slice(from, next < 0 ? undefined : from + next)
+    .filter(byTask)
+    .map(eventName);
+  return { toServer: a - sent, toWorker: b - a, onWorker: c - b, back: sent + ms - c, wrote };
 }
+
+interface Split {
+  toServer: number;
+  toWorker: number;
+  onWorker: number;
+  back: number;
+  wrote: string[];
+}
+
+const describeSplit = (s: Omit<Split, 'wrote'>) =>
+  `to server ${r3(s.toServer)}, to worker ${r3(s.toWorker)}, on worker ${r3(s.onWorker)}, back ${r3(s.back)}`;
 
 /** Polls each workflow until `ready` holds for it, or fails after `timeoutMs` naming the one that did not. */
 async function settle(ids: string[], timeoutMs: number, ready: (id: string) => Promise<boolean>): Promise<void> {
