@@ -41,7 +41,7 @@ const nodeGlobals = Object.fromEntries(
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', '.tools/**', 'dist/**', 'reports/**', '.data/**', 'coverage/**', '.scratch/**'],
+    ignores: ['node_modules/**', '.tools/**', 'dist/**', 'reports/**', '.data/**', 'coverage/**', '.scratch/**', 'wasm/**'],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,

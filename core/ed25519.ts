@@ -1,33 +1,69 @@
-// Ed25519 verification with each signer's public key decoded once per worker, with its multiplication
-// table: a validator then verifies in about a third of the time `ed25519.verify` takes, which decodes
-// the key and multiplies it without a table every time (most of an answer's own cost in the workflow).
-// The same steps as the library's verify (RFC 8032 with ZIP-215 decoding, its default), on its own
-// primitives; test/unit/ed25519.test.ts holds the two to the same answers.
+// Ed25519 verification for the validators: each signer's public key decoded once per worker, with its
+// multiplication table, and the curve arithmetic in WebAssembly (wasm/ed25519.ts). A check takes about
+// a fifth of the time the library's BigInt arithmetic takes even with tables, and the check was most of
+// an answer's own cost in the workflow (docs/benchmark.md). The same steps as the library's verify
+// (RFC 8032 with ZIP-215 decoding, its default): keys are decoded by the library itself, and
+// test/unit/ed25519.test.ts holds the two to the same answers.
 //
-// The cache is the one piece of module-level state in the shared modules (worker/bundle.ts): each
-// entry is derived from a public key alone (the same key always gives the same point), so sharing it
-// between workflows tells one watch nothing about another, and a workflow's result never depends on it.
+// The module and its tables are the one piece of module-level state in the shared modules
+// (worker/bundle.ts): each table is derived from a public key alone, so sharing it between workflows
+// tells one watch nothing about another, and a workflow's result never depends on it. WebAssembly
+// integer arithmetic is deterministic, and validators do not run on replay anyway.
 import { ed25519 } from '@noble/curves/ed25519';
-import { bytesToNumberLE, concatBytes, hexToBytes } from '@noble/curves/utils';
+import { pow } from '@noble/curves/abstract/modular';
+import { bytesToNumberLE, concatBytes, hexToBytes, numberToBytesLE } from '@noble/curves/utils';
+import { ED25519_WASM_HEX } from './ed25519-wasm';
 
-type Point = InstanceType<typeof ed25519.Point>;
+interface Exports {
+  memory: WebAssembly.Memory;
+  io(): number;
+  init(): void;
+  keyTable(reuse: number): number;
+  decodeR(): number;
+  check(table: number): number;
+}
 
-/** A small window: the table costs about 5 ms to build and 130 KB to keep, per key. */
-const WINDOW = 4;
-/** Keys kept per worker (a plan has a handful of people; workers serve a few plans). */
+/** The module with its base table, made at load (synchronously: a validator cannot wait for it). */
+const curve = instantiate();
+
+function instantiate(): Exports & { at: number } {
+  const module = new WebAssembly.Module(new Uint8Array(hexToBytes(ED25519_WASM_HEX)));
+  const made = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+  const w = { ...made, at: made.io() };
+  const base = ed25519.Point.BASE.toAffine();
+  const p = ed25519.Point.Fp.ORDER;
+  put(w, 0, ed25519.CURVE.d);
+  put(w, 32, pow(2n, (p - 1n) / 4n, p)); // a square root of -1
+  put(w, 64, base.x);
+  put(w, 96, base.y);
+  w.init();
+  return w;
+}
+
+function put(w: Exports & { at: number }, offset: number, n: bigint): void {
+  new Uint8Array(w.memory.buffer, w.at + offset, 32).set(numberToBytesLE(n, 32));
+}
+
+/** Keys kept per worker (a plan has a handful of people; workers serve a few plans); 160 KB each. */
 const MAX_KEYS = 64;
-const keyPoints = new Map<string, { point: Point; bytes: Uint8Array }>();
+const keys = new Map<string, { table: number; bytes: Uint8Array }>();
 
-/** The key's point with its table, built on first use (it throws for a key that is not a point). */
-function pointOf(publicKeyHex: string): { point: Point; bytes: Uint8Array } {
-  let key = keyPoints.get(publicKeyHex);
+/** The key's table, built on first use (it throws for a key that is not a point). */
+function keyOf(publicKeyHex: string): { table: number; bytes: Uint8Array } {
+  let key = keys.get(publicKeyHex);
   if (!key) {
-    // The base point's own table too (core/signatures.ts sets its window), built at its first use.
-    ed25519.Point.BASE.multiplyUnsafe(2n);
-    const point = ed25519.Point.fromBytes(hexToBytes(publicKeyHex), true).precompute(WINDOW, false);
-    key = { point, bytes: point.toBytes() };
-    if (keyPoints.size >= MAX_KEYS) keyPoints.delete(keyPoints.keys().next().value!);
-    keyPoints.set(publicKeyHex, key);
+    const point = ed25519.Point.fromBytes(hexToBytes(publicKeyHex), true);
+    const { x, y } = point.toAffine();
+    let reuse = 0;
+    if (keys.size >= MAX_KEYS) {
+      const oldest = keys.keys().next().value!;
+      reuse = keys.get(oldest)!.table;
+      keys.delete(oldest);
+    }
+    put(curve, 64, x);
+    put(curve, 96, y);
+    key = { table: curve.keyTable(reuse), bytes: point.toBytes() };
+    keys.set(publicKeyHex, key);
   }
   return key;
 }
@@ -37,7 +73,7 @@ export function warmKeys(publicKeysHex: Array<string | undefined>): void {
   for (const hex of publicKeysHex) {
     if (!hex) continue;
     try {
-      pointOf(hex);
+      keyOf(hex);
     } catch {
       // a key that is not a point: its signatures are refused when they come
     }
@@ -47,18 +83,24 @@ export function warmKeys(publicKeysHex: Array<string | undefined>): void {
 /** Whether `signature` (64 bytes) is the key's signature over `message`. */
 export function verifyEd25519(signature: Uint8Array, message: Uint8Array, publicKeyHex: string): boolean {
   if (signature.length !== 64) return false;
-  let A: { point: Point; bytes: Uint8Array };
-  let R: Point;
-  let SB: Point;
+  let A: { table: number; bytes: Uint8Array };
   try {
-    A = pointOf(publicKeyHex);
-    R = ed25519.Point.fromBytes(signature.subarray(0, 32), true);
-    // Refuses s outside [0, n): a malleated signature.
-    SB = ed25519.Point.BASE.multiplyUnsafe(bytesToNumberLE(signature.subarray(32, 64)));
+    A = keyOf(publicKeyHex);
   } catch {
     return false;
   }
-  const k = bytesToNumberLE(ed25519.CURVE.hash(concatBytes(R.toBytes(), A.bytes, message))) % ed25519.CURVE.n;
+  // Refuses s outside [0, n): a malleated signature.
+  const s = bytesToNumberLE(signature.subarray(32, 64));
+  if (s >= ed25519.CURVE.n) return false;
+  // The memory's buffer is fetched each time: a new key's table may have grown it.
+  const view = new Uint8Array(curve.memory.buffer, curve.at, 96);
+  view.set(signature.subarray(0, 32), 0);
+  if (!curve.decodeR()) return false;
+  // The hash takes R as re-encoded (what the library does): decodeR wrote it back in place.
+  const R = view.slice(0, 32);
+  const k = bytesToNumberLE(ed25519.CURVE.hash(concatBytes(R, A.bytes, message))) % ed25519.CURVE.n;
+  view.set(signature.subarray(32, 64), 32);
+  view.set(numberToBytesLE(k, 32), 64);
   // [8][S]B = [8]R + [8][k]A
-  return R.add(A.point.multiplyUnsafe(k)).subtract(SB).clearCofactor().is0();
+  return curve.check(A.table) === 1;
 }

@@ -28,11 +28,6 @@ export interface Signable {
 /** Who may answer and how: the parts of a plan a signature is checked against. */
 export type SignerRoster = Pick<Plan, 'people' | 'profile' | 'signedApprovals' | 'relays'>;
 
-// A smaller precomputed table than the default (window 8): the first verification on a worker builds
-// it in about 13 ms instead of 45 ms, inside a decision's validator. Workers share this module between
-// workflows (worker/bundle.ts), so the table is built once per worker, not per watch.
-ed25519.Point.BASE.precompute(4);
-
 const NONCE = /^[0-9a-f]{32}$/;
 const SIG = /^[0-9a-f]{128}$/;
 const VERSION = 'release-watch-approval-v1';

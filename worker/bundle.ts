@@ -10,11 +10,12 @@ export const workflowsPath = require.resolve('../workflows');
  * make activity proxies and message definitions (which bind to no workflow), so sharing them cannot
  * leak one watch into another; the SDK freezes what they export, and `test/unit/bundle.test.ts` holds
  * them to the rest. Two keep a cache of what they derive from a workflow's input alone: core/ed25519
- * (signers' public keys as points with their tables) and core/shared-plans (one frozen copy of each plan).
+ * (signers' public keys' tables, in its WebAssembly instance's memory) and core/shared-plans (one frozen copy of each plan).
  */
 export const preloadModules = [
   '../core/checkpoints',
   '../core/ed25519',
+  '../core/ed25519-wasm',
   '../core/hours',
   '../core/incidents',
   '../core/levers',
