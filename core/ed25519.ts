@@ -14,8 +14,14 @@ import { pow } from '@noble/curves/abstract/modular';
 import { bytesToNumberLE, concatBytes, hexToBytes, numberToBytesLE } from '@noble/curves/utils';
 import { ED25519_WASM_HEX } from './ed25519-wasm';
 
+// What is used of the global (the build's Node types declare no WebAssembly values; the sandbox has it).
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
 interface Exports {
-  memory: WebAssembly.Memory;
+  memory: { buffer: ArrayBuffer };
   io(): number;
   init(): void;
   keyTable(reuse: number): number;
