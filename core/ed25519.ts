@@ -29,10 +29,16 @@ interface Exports {
   check(table: number): number;
 }
 
-/** The module with its base table, made at load (synchronously: a validator cannot wait for it). */
-const curve = instantiate();
+type Curve = Exports & { at: number };
 
-function instantiate(): Exports & { at: number } {
+/**
+ * The module with its base table, made at first use, synchronously (a validator cannot wait). Not at
+ * load: the console's page bundles this module to sign, and its content policy allows no WebAssembly.
+ */
+const made: { curve?: Curve } = {};
+const curve = (): Curve => (made.curve ??= instantiate());
+
+function instantiate(): Curve {
   const module = new WebAssembly.Module(new Uint8Array(hexToBytes(ED25519_WASM_HEX)));
   const made = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
   const w = { ...made, at: made.io() };
@@ -46,7 +52,7 @@ function instantiate(): Exports & { at: number } {
   return w;
 }
 
-function put(w: Exports & { at: number }, offset: number, n: bigint): void {
+function put(w: Curve, offset: number, n: bigint): void {
   new Uint8Array(w.memory.buffer, w.at + offset, 32).set(numberToBytesLE(n, 32));
 }
 
@@ -66,9 +72,10 @@ function keyOf(publicKeyHex: string): { table: number; bytes: Uint8Array } {
       reuse = keys.get(oldest)!.table;
       keys.delete(oldest);
     }
-    put(curve, 64, x);
-    put(curve, 96, y);
-    key = { table: curve.keyTable(reuse), bytes: point.toBytes() };
+    const w = curve();
+    put(w, 64, x);
+    put(w, 96, y);
+    key = { table: w.keyTable(reuse), bytes: point.toBytes() };
     keys.set(publicKeyHex, key);
   }
   return key;
@@ -99,14 +106,15 @@ export function verifyEd25519(signature: Uint8Array, message: Uint8Array, public
   const s = bytesToNumberLE(signature.subarray(32, 64));
   if (s >= ed25519.CURVE.n) return false;
   // The memory's buffer is fetched each time: a new key's table may have grown it.
-  const view = new Uint8Array(curve.memory.buffer, curve.at, 96);
+  const w = curve();
+  const view = new Uint8Array(w.memory.buffer, w.at, 96);
   view.set(signature.subarray(0, 32), 0);
-  if (!curve.decodeR()) return false;
+  if (!w.decodeR()) return false;
   // The hash takes R as re-encoded (what the library does): decodeR wrote it back in place.
   const R = view.slice(0, 32);
   const k = bytesToNumberLE(ed25519.CURVE.hash(concatBytes(R, A.bytes, message))) % ed25519.CURVE.n;
   view.set(signature.subarray(32, 64), 32);
   view.set(numberToBytesLE(k, 32), 64);
   // [8][S]B = [8]R + [8][k]A
-  return curve.check(A.table) === 1;
+  return w.check(A.table) === 1;
 }
