@@ -40,8 +40,8 @@ const curve = (): Curve => (made.curve ??= instantiate());
 
 function instantiate(): Curve {
   const module = new WebAssembly.Module(new Uint8Array(hexToBytes(ED25519_WASM_HEX)));
-  const made = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
-  const w = { ...made, at: made.io() };
+  const exports = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+  const w = { ...exports, at: exports.io() };
   const base = ed25519.Point.BASE.toAffine();
   const p = ed25519.Point.Fp.ORDER;
   put(w, 0, ed25519.CURVE.d);
