@@ -330,13 +330,6 @@ function pt(p: usize): usize {
   return p + 3 * FE;
 }
 
-function ptIdentity(p: usize): void {
-  feZero(px(p));
-  feCopy(py(p), ONE);
-  feCopy(pz(p), ONE);
-  feZero(pt(p));
-}
-
 function ptCached(c: usize, p: usize): void {
   feAdd(px(c), py(p), px(p));
   feSub(py(c), py(p), px(p));
