@@ -11,9 +11,26 @@ export function isDuration(text: string): boolean {
 
 const SINGLE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
+/**
+ * Durations parsed so far. A plan has a few dozen, and the schedule reads them thousands of times in a
+ * watch's replay (every tier at every hour it looks ahead); what a string means never changes, so the
+ * workflows that share this module can share it. Emptied when full, so it stays small.
+ */
+const parsed = new Map<string, number>();
+const PARSED_MAX = 1024;
+
 /** Milliseconds in a duration string; throws with the offending text when it is not one. */
 export function parseDuration(text: string): number {
-  // One part ("4h", "90s") is nearly every duration, and the schedule reads them on every workflow task.
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
+  const total = parse(text);
+  if (parsed.size >= PARSED_MAX) parsed.clear();
+  parsed.set(text, total);
+  return total;
+}
+
+function parse(text: string): number {
+  // One part ("4h", "90s") is nearly every duration.
   const single = SINGLE.exec(text);
   if (single) return Number(single[1]) * UNIT_MS[single[2]];
   const s = text.trim();

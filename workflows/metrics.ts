@@ -3,11 +3,13 @@
 // once, whatever the cache does). Labels are few and bounded: outcomes, severities, kinds; never a
 // release, a watch or a person. Meters are made per use, not at module load (the bundle is shared
 // between the workflows of a worker: worker/bundle.ts).
-import { metricMeter } from '@temporalio/workflow';
+import { metricMeter, workflowInfo } from '@temporalio/workflow';
 
 const PREFIX = 'release_watch_';
 
 function count(name: string, help: string, tags: Record<string, string>): void {
+  // The meter drops what a replay adds, after resolving its tags; a replay then skips the work.
+  if (workflowInfo().unsafe.isReplaying) return;
   metricMeter.createCounter(PREFIX + name, '1', help).add(1, tags);
 }
 

@@ -1,5 +1,6 @@
 // Activity options, named, for every activity the workflows run. Retries are for our own
-// infrastructure; a probe that answers badly is a result, not a failure.
+// infrastructure; a probe that answers badly is a result, not a failure. Durations are milliseconds:
+// the SDK parses a duration string again on every activity it schedules.
 import type { ActivityOptions } from '@temporalio/workflow';
 
 /** How long a running probe may go without a heartbeat before its attempt is given up as lost. */
@@ -7,9 +8,9 @@ export const PROBE_HEARTBEAT_MS = 10_000;
 
 /** Notifications, reports and incident documents: retried with backoff for several minutes. */
 export const DELIVERY: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+  startToCloseTimeout: 60_000,
+  heartbeatTimeout: 15_000,
+  retry: { initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: 60_000, maximumAttempts: 8 },
 };
 
 /**
@@ -20,7 +21,7 @@ export function probeRun(timeoutMs: number, summary: string): ActivityOptions {
   return {
     startToCloseTimeout: timeoutMs + 30_000,
     heartbeatTimeout: PROBE_HEARTBEAT_MS,
-    retry: { initialInterval: '1s', maximumAttempts: 3 },
+    retry: { initialInterval: 1_000, maximumAttempts: 3 },
     summary,
   };
 }
@@ -37,7 +38,7 @@ export function tierRun(longestTimeoutMs: number, summary: string): ActivityOpti
   return {
     startToCloseTimeout: longestTimeoutMs + HUNG_GRACE_MS + 30_000,
     heartbeatTimeout: PROBE_HEARTBEAT_MS,
-    retry: { initialInterval: '1s', maximumAttempts: 3 },
+    retry: { initialInterval: 1_000, maximumAttempts: 3 },
     summary,
   };
 }
@@ -45,7 +46,7 @@ export function tierRun(longestTimeoutMs: number, summary: string): ActivityOpti
 /** The probes an incident runs for evidence when it opens. */
 export function investigation(seq: number): ActivityOptions {
   return {
-    startToCloseTimeout: '2 minutes',
+    startToCloseTimeout: 120_000,
     heartbeatTimeout: PROBE_HEARTBEAT_MS,
     retry: { maximumAttempts: 2 },
     summary: `investigate incident ${seq}`,
