@@ -9,8 +9,9 @@ export const workflowsPath = require.resolve('../workflows');
  * code. They keep no per-workflow state, read no clock at load and call no workflow API then but to
  * make activity proxies and message definitions (which bind to no workflow), so sharing them cannot
  * leak one watch into another; the SDK freezes what they export, and `test/unit/bundle.test.ts` holds
- * them to the rest. Two keep a cache of what they derive from a workflow's input alone: core/ed25519
- * (signers' public keys' tables, in its WebAssembly instance's memory) and core/shared-plans (one frozen copy of each plan).
+ * them to the rest. Three keep a cache of what they derive from a workflow's input alone: core/ed25519
+ * (signers' public keys' tables, in its WebAssembly instance's memory), core/shared-plans (one frozen copy of each plan)
+ * and plan/duration (what each duration string is in milliseconds).
  */
 export const preloadModules = [
   '../core/checkpoints',
