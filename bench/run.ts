@@ -1089,11 +1089,12 @@ function tableRows(r: Results): Row[] {
     for (const [kind, v] of Object.entries(a.answers) as Array<[AnswerKind, AnswersResult['answers'][AnswerKind]]>) {
       for (const which of ['first', 'later'] as const) {
         const ratio = which === 'first' ? v.firstRatio : v.laterRatio;
+        const samePass = which === 'first' ? v.firstSamePassRatio : v.laterSamePassRatio;
         rows.push({
           metric: `answer round trip p50 / p99: ${which === 'first' ? 'a first' : 'a later'} ${names[kind]}${a.signed ? ' (signed)' : ''}`,
           watch: `${v[which].p50} / ${v[which].p99} ms`,
           base: `${a.echo.p50} / ${a.echo.p99} ms (echo)`,
-          ratio: `${ratio}× (p99; p50 ${which === 'first' ? v.firstP50Ratio : v.laterP50Ratio}×)`,
+          ratio: `${ratio}× (p99; p50 ${which === 'first' ? v.firstP50Ratio : v.laterP50Ratio}×${samePass !== undefined ? `; its pass's echo ${samePass}×` : ''})`,
           target: `≤ ${TARGETS.answerRatio}×`,
           met: verdict(ratio, TARGETS.answerRatio, false),
         });
