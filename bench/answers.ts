@@ -250,6 +250,7 @@ export async function answersPhase(
   // where no workflow code runs; in a quick run after it the later pass's echoes were 11% slower at p50.
   // The echo of the whole phase averages that away.
   const echoByPass = { first: echo.slice(0, echoesInFirstPass), later: echo.slice(echoesInFirstPass) };
+  const passEchoes = { first: latency(echoByPass.first), later: latency(echoByPass.later) };
   const kind = (k: AnswerKind, what: { first: string; later: string }): AnswerLatencies => ({
     first: latency(out[`${k}:first`]),
     later: latency(out[`${k}:later`]),
@@ -266,7 +267,7 @@ export async function answersPhase(
     warmup,
     signed: signing(plan),
     echo: latency(echo),
-    echoByPass: { first: latency(echoByPass.first), later: latency(echoByPass.later) },
+    echoByPass: passEchoes,
     answers: {
       decision: kind('decision', {
         first: `decide ${first.name} "continue" by ${DECIDER}: the watch's first answer`,
@@ -363,7 +364,7 @@ export async function answersPhase(
       `answers: ${k}: first p50 ${v.first.p50} p99 ${v.first.p99} ms (${v.firstRatio}× echo p99, ${v.firstSamePassRatio}× its pass's); later p50 ${v.later.p50} p99 ${v.later.p99} ms (${v.laterRatio}×, ${v.laterSamePassRatio}×)`,
     );
   log(
-    `answers: echo by pass: first p50 ${result.echoByPass!.first.p50} p99 ${result.echoByPass!.first.p99} ms (${result.echoByPass!.first.n}), later p50 ${result.echoByPass!.later.p50} p99 ${result.echoByPass!.later.p99} ms (${result.echoByPass!.later.n})`,
+    `answers: echo by pass: first p50 ${passEchoes.first.p50} p99 ${passEchoes.first.p99} ms (${passEchoes.first.n}), later p50 ${passEchoes.later.p50} p99 ${passEchoes.later.p99} ms (${passEchoes.later.n})`,
   );
   log(
     `answers: echo p50 ${result.echo.p50} p99 ${result.echo.p99} ms (${result.echo.n}); refused p50 ${result.refused.p50} p99 ${result.refused.p99}; emergency p50 ${result.emergency.p50} p99 ${result.emergency.p99}`,
