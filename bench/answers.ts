@@ -75,7 +75,9 @@ export async function answersPhase(
   // and has an incident open. Watch hours are an hour of real time, so nothing else happens meanwhile:
   // the first deadline (the incident's 15-minute acknowledgement) falls after the phase. With 5-minute
   // hours it fell in the middle, the 150 incidents escalated within seconds of each other, and the
-  // answers sent then (not the echo, on its own worker) were the tail of every kind.
+  // answers sent then (not the echo, on its own worker) were the tail of every kind. With the passes
+  // interleaved the last first acknowledgement comes about 19 minutes in, so the full run's watch hour
+  // is two hours of real time.
   const { hour, watches: measured, warmup, gapMs } = settings;
   // The first `warmup` watches get every answer as the rest do, unmeasured: the first answers a fresh
   // watch worker takes run its validators and handlers cold (in a run measured from watch 0, watches 0
@@ -200,13 +202,15 @@ export async function answersPhase(
   };
   // When each kept sample was sent (epoch ms), beside it: the slowest are set beside the GC pauses then.
   const sentAt = new Map<number[], Array<{ at: number; workflowId: string }>>();
-  const pass = async (i: number, steps: Array<[keyof typeof out, () => Promise<number>]>) => {
+  const echoByPass = { first: [] as number[], later: [] as number[] };
+  const pass = async (i: number, which: 'first' | 'later', steps: Array<[keyof typeof out, () => Promise<number>]>) => {
     const at = i % (steps.length + 1);
     const measure = async (xs: number[], workflowId: string, run: () => Promise<number>) => {
       const sent = Date.now();
       const ms = await run();
       if (i < warmup) return;
       xs.push(ms);
+      if (xs === echo) echoByPass[which].push(ms);
       if (!sentAt.has(xs)) sentAt.set(xs, []);
       sentAt.get(xs)!.push({ at: sent, workflowId });
     };
@@ -219,37 +223,46 @@ export async function answersPhase(
       await measure(out[name], target(name), run);
       await gap();
     }
-    if (at === steps.length) await measure(echo, baselines[i], () => echoOf(i));
+    if (at === steps.length) {
+      await measure(echo, baselines[i], () => echoOf(i));
+      await gap();
+    }
   };
-  for (let i = 0; i < n; i++)
-    await pass(i, [
-      ['refused', () => refused(i)],
-      ['decision:first', () => decide(i, first.name)],
-      ['ack:first', () => ack(i, plan.rotation.windows[0].primary)],
-      ['emergency', () => emergency(i)],
-      ['approval:first', () => approve(i)],
+  // The two passes interleaved: watch i's first answers, then watch i-LAG's later ones. Sent one pass
+  // after the other (runs 1-12), the passes were minutes apart, and the machine and the server's growing
+  // store drifted between them: in run 12 every leg of the later pass was slower, even the way to the
+  // server where no workflow code runs, and in run 10 the first. Interleaved, both passes and the echoes
+  // among them meet the same moments, so drift cannot decide the first-against-later comparison.
+  const LAG = 10;
+  for (let i = 0; i < n + LAG; i++) {
+    if (i < n)
+      await pass(i, 'first', [
+        ['refused', () => refused(i)],
+        ['decision:first', () => decide(i, first.name)],
+        ['ack:first', () => ack(i, plan.rotation.windows[0].primary)],
+        ['emergency', () => emergency(i)],
+        ['approval:first', () => approve(i)],
+      ]);
+    const j = i - LAG;
+    if (j < 0) continue;
+    // The approved pull finishes (a stub step and the verify check) before the lever may be asked for
+    // again; it ran while the next watches were answered, so this rarely waits.
+    await settle([watches[j]], 60_000, async (id) =>
+      (await ctx.client.workflow.getHandle(id).query(statusQuery, 0)).levers.every((l) => l.state !== 'running'),
+    );
+    await gap();
+    await pass(j, 'later', [
+      ['decision:later', () => decide(j, second.name)],
+      ['ack:later', () => ack(j, SECOND_ACK)],
+      ['emergency', () => emergency(j)],
+      ['approval:later', () => approve(j)],
     ]);
-  const echoesInFirstPass = echo.length;
-  // The approved pulls finish (a stub step and the verify check) before the lever may be asked for again.
-  await settle(watches, 60_000, async (id) =>
-    (await ctx.client.workflow.getHandle(id).query(statusQuery, 0)).levers.every((l) => l.state !== 'running'),
-  );
-  for (let i = 0; i < n; i++)
-    await pass(i, [
-      ['decision:later', () => decide(i, second.name)],
-      ['ack:later', () => ack(i, SECOND_ACK)],
-      ['emergency', () => emergency(i)],
-      ['approval:later', () => approve(i)],
-    ]);
+  }
   await terminateAll(ctx, [...watches, ...watches.map(incidentOf), ...baselines]);
 
   const p99echo = quantile(echo, 0.99);
   const p50echo = quantile(echo, 0.5);
-  // Each pass against its own echoes as well (information): the passes are minutes apart, and what the
-  // server and the machine do then moves. In run 12 the later answers took 10% longer to reach the server,
-  // where no workflow code runs; in a quick run after it the later pass's echoes were 11% slower at p50.
-  // The echo of the whole phase averages that away.
-  const echoByPass = { first: echo.slice(0, echoesInFirstPass), later: echo.slice(echoesInFirstPass) };
+  // Each pass against the echoes sent among its own answers as well (information).
   const passEchoes = { first: latency(echoByPass.first), later: latency(echoByPass.later) };
   const kind = (k: AnswerKind, what: { first: string; later: string }): AnswerLatencies => ({
     first: latency(out[`${k}:first`]),
@@ -293,6 +306,7 @@ export async function answersPhase(
       "(its notification, a lever's pull) is then done before the next request, which would otherwise wait for it in the same workflow. " +
       'Decisions and approvals go to the watch, acknowledgements to its incident workflow. ' +
       `The first ${warmup} watches get the same answers unmeasured, to warm the watch worker up as echoes warm the echo's. ` +
+      "The two passes are interleaved (a watch's later answers follow the first answers of the watch 10 after it), so drift over the phase meets both alike. " +
       'The bench client collects its own garbage in each gap, so its pauses do not land in a timed request.',
   };
   // Where the tail is: the slowest samples of each kind with the watch they came from (in the order sent,

@@ -87,7 +87,7 @@ const SETTINGS = {
         historyHour: '200ms',
         replay: { copies: 11, rounds: 6 },
         // 600 per kind: the p99 is then the 6th-slowest sample, not the 3rd (one outlier moved it 10–25%).
-        answers: { watches: 600, warmup: 5, hour: '3600s', gapMs: 150 },
+        answers: { watches: 600, warmup: 5, hour: '7200s', gapMs: 150 },
         throughput: { concurrency: 200, hour: '50ms', tickMs: 50, warmupS: 10, windowS: 25, rounds: 2 },
         density: { hour: '60s', levels: [250, 500, 1000, 2000], sample: 200, maxDrainS: 90 },
       }),
