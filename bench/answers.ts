@@ -72,12 +72,11 @@ export async function answersPhase(
   baseWorker: BenchWorker,
 ): Promise<AnswersResult> {
   // Both checkpoints open at hour 0, and the first check fails then: each watch waits for two decisions
-  // and has an incident open. Watch hours are an hour of real time, so nothing else happens meanwhile:
-  // the first deadline (the incident's 15-minute acknowledgement) falls after the phase. With 5-minute
-  // hours it fell in the middle, the 150 incidents escalated within seconds of each other, and the
-  // answers sent then (not the echo, on its own worker) were the tail of every kind. With the passes
-  // interleaved the last first acknowledgement comes about 19 minutes in, so the full run's watch hour
-  // is two hours of real time.
+  // and has an incident open. Watch hours are long, so nothing else happens meanwhile: the first deadline
+  // (the incident's acknowledgement, 15 watch minutes) falls after the last first acknowledgement, about
+  // 20 minutes into the full run (two-hour watch hours) and 2 into the quick one (one-hour). With
+  // 5-minute hours it fell in the middle, the 150 incidents escalated within seconds of each other, and
+  // the answers sent then (not the echo, on its own worker) were the tail of every kind.
   const { hour, watches: measured, warmup, gapMs } = settings;
   // The first `warmup` watches get every answer as the rest do, unmeasured: the first answers a fresh
   // watch worker takes run its validators and handlers cold (in a run measured from watch 0, watches 0
@@ -306,7 +305,7 @@ export async function answersPhase(
       "(its notification, a lever's pull) is then done before the next request, which would otherwise wait for it in the same workflow. " +
       'Decisions and approvals go to the watch, acknowledgements to its incident workflow. ' +
       `The first ${warmup} watches get the same answers unmeasured, to warm the watch worker up as echoes warm the echo's. ` +
-      "The two passes are interleaved (a watch's later answers follow the first answers of the watch 10 after it), so drift over the phase meets both alike. " +
+      `The two passes are interleaved (a watch's later answers follow the first answers of the watch ${LAG} after it), so drift over the phase meets both alike. ` +
       'The bench client collects its own garbage in each gap, so its pauses do not land in a timed request.',
   };
   // Where the tail is: the slowest samples of each kind with the watch they came from (in the order sent,
