@@ -214,16 +214,10 @@ export async function answersPhase(
       sentAt.get(xs)!.push({ at: sent, workflowId });
     };
     const target = (name: keyof typeof out) => (name.startsWith('ack') ? incidentOf(watches[i]) : watches[i]);
-    for (const [k, [name, run]] of steps.entries()) {
-      if (k === at) {
-        await measure(echo, baselines[i], () => echoOf(i));
-        await gap();
-      }
-      await measure(out[name], target(name), run);
-      await gap();
-    }
-    if (at === steps.length) {
-      await measure(echo, baselines[i], () => echoOf(i));
+    const sends = steps.map(([name, run]): [number[], string, () => Promise<number>] => [out[name], target(name), run]);
+    sends.splice(at, 0, [echo, baselines[i], () => echoOf(i)]);
+    for (const [xs, workflowId, run] of sends) {
+      await measure(xs, workflowId, run);
       await gap();
     }
   };
