@@ -124,20 +124,28 @@ async function main(config: WorkerConfig): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: config.address });
   const traced = config.otlpUrl ? await tracedOptions(config.otlpUrl) : {};
-  const worker = await Worker.create({
+  // As production runs it (worker/worker.ts): one runner per workflow thread, the cache split among them.
+  const { createRunners, runnerOptions } = await import('../worker/runners');
+  const options = runnerOptions(
+    {
+      taskQueue: config.taskQueue,
+      workflowBundle: { codePath: config.bundlePath },
+      activities: benchActivities(),
+      maxCachedWorkflows: config.maxCachedWorkflows,
+      ...traced,
+    },
+    WORKFLOW_THREADS,
+  );
+  const worker = await createRunners(
+    WORKFLOW_THREADS,
     connection,
-    taskQueue: config.taskQueue,
-    workflowBundle: { codePath: config.bundlePath },
-    activities: benchActivities(),
-    maxCachedWorkflows: config.maxCachedWorkflows,
-    // As production runs it (worker/worker.ts), for the watch and the baselines alike.
-    workflowThreadPoolSize: WORKFLOW_THREADS,
-    ...traced,
-  });
+    () => NativeConnection.connect({ address: config.address }),
+    (c) => Worker.create({ ...options, connection: c }),
+  );
   const send = (m: FromWorker) => process.send?.(m);
   const { pauses } = recordPauses();
   process.on('message', (m: ToWorker) => {
-    if (m.type === 'stop' && worker.getState() === 'RUNNING') worker.shutdown();
+    if (m.type === 'stop') worker.shutdown();
     if (m.type === 'pauses') send({ type: 'pauses', id: m.id, pauses });
     if (m.type === 'stats') {
       if (m.gc) (globalThis as { gc?: () => void }).gc?.();
@@ -150,7 +158,7 @@ async function main(config: WorkerConfig): Promise<void> {
           rss: mem.rss,
           heapUsed: mem.heapUsed,
           external: mem.external,
-          cached: worker.getStatus().numCachedWorkflows,
+          cached: worker.cachedWorkflows(),
           cpuMs: (cpu.user + cpu.system) / 1000,
           at: Date.now(),
         },
@@ -158,9 +166,7 @@ async function main(config: WorkerConfig): Promise<void> {
     }
   });
   // The parent went away (Ctrl-C, a crash): shut down rather than linger.
-  process.on('disconnect', () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-  });
+  process.on('disconnect', () => worker.shutdown());
   const running = worker.run();
   send({ type: 'ready' });
   await running;

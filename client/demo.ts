@@ -122,7 +122,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     if (leftOver) say(`  ended ${leftOver} workflow(s) left running by an earlier demo in ${data}`);
 
     const nativeConnection = await NativeConnection.connect({ address: server.address });
-    const { worker, buildId, deployment } = await createWorker(nativeConnection, 'default');
+    const { worker, buildId, deployment } = await createWorker(nativeConnection, 'default', {
+      connect: () => NativeConnection.connect({ address: server.address }),
+    });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();

@@ -50,6 +50,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
   if (opts.telemetry?.metrics) say(`worker: metrics at http://${opts.telemetry.metrics}/metrics`);
   if (traces) say(`worker: traces to ${traces} (OTLP/HTTP)`);
   const setup = await createWorker(connection, namespace, {
+    connect: async () => (await connectWorker()).connection,
     ...(opts.unversioned ? { versioning: 'unversioned' } : {}),
     overrides: tuning(opts),
     ...(tracing ? { tracing } : {}),

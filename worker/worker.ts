@@ -11,6 +11,7 @@ import { createActivities } from '../activities';
 import { temporalTarget } from '../config/connection';
 import { TASK_QUEUE } from '../workflows/definitions';
 import { workflowCode, type WorkflowCode } from './code';
+import { createRunners, runnerOptions, type Runners } from './runners';
 import type { Tracing } from './tracing';
 import { WORKFLOW_THREADS } from './threads';
 import { deploymentName } from './versions';
@@ -24,13 +25,16 @@ export type WorkerOverrides = Partial<Omit<WorkerOptions, 'connection'>>;
 export type Versioning = { deployment: string } | 'unversioned';
 
 export interface WorkerSetup {
-  worker: Worker;
+  /** One runner (an SDK worker) per workflow thread, run and shut down together (worker/runners.ts). */
+  worker: Runners;
   /** The build ID of the workflow code this worker runs. */
   buildId: string;
   deployment?: string;
 }
 
 export interface WorkerChoices {
+  /** Opens a connection like the one given, for each runner after the first. */
+  connect: () => Promise<NativeConnection>;
   versioning?: Versioning;
   /** Other workflow code than this checkout's (a test's second version). */
   code?: WorkflowCode;
@@ -39,32 +43,37 @@ export interface WorkerChoices {
   tracing?: Tracing;
 }
 
-export async function createWorker(connection: NativeConnection, namespace: string, opts: WorkerChoices = {}): Promise<WorkerSetup> {
+export async function createWorker(connection: NativeConnection, namespace: string, opts: WorkerChoices): Promise<WorkerSetup> {
   const versioning = opts.versioning ?? { deployment: deploymentName() };
   const code = opts.code ?? (await workflowCode({ traced: opts.tracing !== undefined }));
-  const worker = await Worker.create({
-    connection,
-    namespace,
-    taskQueue: TASK_QUEUE,
-    activities: createActivities({ env: process.env }),
-    workflowBundle: code.bundle,
-    workflowThreadPoolSize: WORKFLOW_THREADS,
-    ...(opts.tracing ? tracedWorker(opts.tracing) : {}),
-    // A shutdown that does not finish (the SDK core can start one itself) ends the process rather
-    // than leave a worker that polls nothing; the process manager then starts a fresh one.
-    shutdownForceTime: SHUTDOWN_FORCE_TIME,
-    ...(versioning === 'unversioned'
-      ? {}
-      : {
-          workerDeploymentOptions: {
-            version: { deploymentName: versioning.deployment, buildId: code.buildId },
-            useWorkerVersioning: true,
-            // Every watch and incident stays on the code it started with until it ends.
-            defaultVersioningBehavior: 'PINNED',
-          },
-        }),
-    ...opts.overrides,
-  });
+  const activities = createActivities({ env: process.env });
+  // A --workflow-threads override sets the number of runners, each with one thread.
+  const runners = opts.overrides?.workflowThreadPoolSize ?? WORKFLOW_THREADS;
+  const options = runnerOptions<Omit<WorkerOptions, 'connection'>>(
+    {
+      namespace,
+      taskQueue: TASK_QUEUE,
+      activities,
+      workflowBundle: code.bundle,
+      ...(opts.tracing ? tracedWorker(opts.tracing) : {}),
+      // A shutdown that does not finish (the SDK core can start one itself) ends the process rather
+      // than leave a worker that polls nothing; the process manager then starts a fresh one.
+      shutdownForceTime: SHUTDOWN_FORCE_TIME,
+      ...(versioning === 'unversioned'
+        ? {}
+        : {
+            workerDeploymentOptions: {
+              version: { deploymentName: versioning.deployment, buildId: code.buildId },
+              useWorkerVersioning: true,
+              // Every watch and incident stays on the code it started with until it ends.
+              defaultVersioningBehavior: 'PINNED' as const,
+            },
+          }),
+      ...opts.overrides,
+    },
+    runners,
+  );
+  const worker = await createRunners(runners, connection, opts.connect, (c) => Worker.create({ ...options, connection: c }));
   return { worker, buildId: code.buildId, ...(versioning === 'unversioned' ? {} : { deployment: versioning.deployment }) };
 }
 

@@ -46,7 +46,7 @@ export function registerOperate(program: Command): void {
     )
     .option('--workflow-slots <n>', 'workflow tasks run at once', (v) => positiveInt(v, '--workflow-slots'))
     .option('--activity-slots <n>', 'probes, notifications and reports run at once', (v) => positiveInt(v, '--activity-slots'))
-    .option('--workflow-threads <n>', `threads that run watch code, each with its own heap (default ${WORKFLOW_THREADS})`, (v) =>
+    .option('--workflow-threads <n>', `threads that run watch code, each with its own heap and runner (default ${WORKFLOW_THREADS})`, (v) =>
       positiveInt(v, '--workflow-threads'),
     )
     .option('--sticky-timeout <duration>', "how long a cached watch's task waits for this worker before another takes it (e.g. 5s)")
@@ -65,7 +65,9 @@ a watch does is a new version. Watches and incidents stay on the version they st
 so keep a version's workers running until \`release-watch versions\` says it can stop. The first version
 of a deployment becomes current by itself; later ones with --make-current or \`release-watch versions
 current <build>\`. RELEASE_WATCH_DEPLOYMENT names the deployment (default release-watch). Command and log
-probes run on the worker's machine: run it where the service's logs and tools are.
+probes run on the worker's machine: run it where the service's logs and tools are. The worker runs one
+runner per workflow thread (an SDK worker with its own connection); --cache and the slots are shared
+among them.
 
 Examples:
   TEMPORAL_ADDRESS=localhost:7233 release-watch worker --plans plans

@@ -9,13 +9,14 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { acknowledge, decide, resolveIncident, startWatch, watchStatusOf } from '../../client/watches';
 import type { Plan } from '../../plan/schema';
 import { bundleOptions, workflowInterceptorModules } from '../../worker/bundle';
 import { buildIdOf, workflowCode, type WorkflowCode } from '../../worker/code';
 import { currentBuildId, listVersions, makeCurrent } from '../../worker/versions';
 import { WORKFLOW_THREADS } from '../../worker/threads';
+import type { Runners } from '../../worker/runners';
 import { createWorker } from '../../worker/worker';
 import { KEYRING_ENV } from '../../client/keys';
 import { symphonyPlan } from '../helpers/plans';
@@ -29,7 +30,7 @@ const DEPLOYMENT = `rw-upgrade-${randomUUID().slice(0, 8)}`;
 const TASK_QUEUE = `upgrade-${randomUUID()}`;
 
 let env: TestWorkflowEnvironment;
-const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
+const workers: Array<{ worker: Runners; running: Promise<void> }> = [];
 
 beforeAll(async () => {
   process.env[KEYRING_ENV] ??= join(ROOT, 'plans', 'keys');
@@ -63,13 +64,14 @@ async function versionB(): Promise<WorkflowCode> {
 
 async function startVersion(code: WorkflowCode, stub: Stub): Promise<void> {
   const setup = await createWorker(env.nativeConnection, env.namespace ?? 'default', {
+    connect: () => NativeConnection.connect({ address: env.address }),
     versioning: { deployment: DEPLOYMENT },
     code,
     overrides: { taskQueue: TASK_QUEUE, activities: stubActivities(stub) },
   });
   expect(setup.buildId).toBe(code.buildId);
-  // Production's thread count unless a --workflow-threads override says otherwise.
-  expect(setup.worker.options.workflowThreadPoolSize).toBe(WORKFLOW_THREADS);
+  // Production's runners, one per workflow thread, unless a --workflow-threads override says otherwise.
+  expect(setup.worker.workers.map((w) => w.options.workflowThreadPoolSize)).toEqual(Array(WORKFLOW_THREADS).fill(1));
   workers.push({ worker: setup.worker, running: setup.worker.run() });
   await makeCurrent(env.client.workflowService, env.namespace ?? 'default', DEPLOYMENT, code.buildId);
 }
