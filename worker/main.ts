@@ -56,6 +56,7 @@ export async function runWorker(opts: RunWorkerOptions = {}): Promise<void> {
     ...(tracing ? { tracing } : {}),
   });
   const { worker, buildId, deployment } = setup;
+  say(`worker: ${worker.workers.length} runner(s), one per workflow thread, each with its own connection and share of the cache`);
   // The SDK shuts the worker down gracefully on SIGINT/SIGTERM.
   const running = worker.run();
   if (!deployment) {
