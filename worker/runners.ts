@@ -1,8 +1,9 @@
 // A worker process runs one runner per workflow thread: an SDK worker on the same task queue and version,
 // with its own connection, its share of the sticky cache and of the slots, and one thread of workflow
-// code. Why: the SDK's core walks every run a worker has cached on each task it handles, so one worker
-// holding 1,210 cached workflows spent about 2 ms more per answer than one holding 90 (docs/benchmark.md).
-// Split, each walk covers a runner's share, and the runners' task loops run side by side.
+// code. Why: the SDK's core walks every run a worker has cached on each task it handles; in quick bench
+// runs a worker holding 1,210 cached workflows spent about 2 ms more per answer than one holding 90
+// (docs/benchmark.md). Split, each walk covers a runner's share, and the runners' task loops run side by
+// side.
 import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 
 /** The limits a worker's options set for the whole process, which its runners share. */

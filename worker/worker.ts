@@ -1,6 +1,7 @@
 // A worker: one task queue, the watch and incident workflows and every activity, run as a version of the
 // release-watch Worker Deployment (its build ID a digest of the workflow code). Watches and incidents are
-// pinned to the version they start on, so an upgrade never hands a running watch to other code.
+// pinned to the version they start on, so an upgrade never hands a running watch to other code. It runs as
+// one runner per workflow thread (worker/runners.ts).
 import {
   makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
